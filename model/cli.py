@@ -1,0 +1,98 @@
+"""The `drugsim` command: run a scenario, validate scenario files, list the parameter table."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+
+def _run(args) -> int:
+    from model.results import ResultsError, annual_summary, check_writable, manifest, write_results
+    from model.runner import run_scenario
+    from model.scenario import ScenarioError, load_scenario
+
+    try:
+        scenario = load_scenario(args.scenario)
+    except ScenarioError as e:
+        print(f"drugsim: scenario refused; nothing was run or written.\n{e}", file=sys.stderr)
+        return 2
+    seeds = list(range(args.seeds)) if args.seeds else [args.seed]
+    out = Path(args.out) if args.out else Path("results") / scenario.name
+    try:
+        check_writable(out, args.overwrite)
+    except ResultsError as e:
+        print(f"drugsim: {e}", file=sys.stderr)
+        return 2
+    for w in scenario.warnings:
+        print(f"warning: {w}", file=sys.stderr)
+    t0 = time.perf_counter()
+    frame = run_scenario(scenario, seeds)
+    wall = time.perf_counter() - t0
+    try:
+        write_results(out, frame, manifest(scenario, seeds, wall, len(frame)), args.overwrite)
+    except ResultsError as e:
+        print(f"drugsim: {e}", file=sys.stderr)
+        return 1
+    import pandas as pd
+
+    with pd.option_context("display.width", 200, "display.max_columns", 20, "display.float_format", "{:,.0f}".format):
+        print(f"{scenario.name}: {len(seeds)} seed(s), {scenario.start} to {scenario.end}, "
+              f"{wall:.1f} s. Annual totals, West Midlands (stocks: mean over the year):")
+        print(annual_summary(frame).to_string())
+    print(f"wrote {out}/results.parquet and {out}/manifest.json")
+    return 0
+
+
+def _validate(args) -> int:
+    from model.scenario import ScenarioError, load_scenario
+
+    status = 0
+    for path in args.scenarios:
+        try:
+            s = load_scenario(path)
+            print(f"ok  {path}: {s.name} ({s.start} to {s.end}), {len(s.interventions)} interventions")
+            for w in s.warnings:
+                print(f"    warning: {w}")
+        except ScenarioError as e:
+            print(f"bad {e}", file=sys.stderr)
+            status = 2
+    return status
+
+
+def _parameters(args) -> int:
+    from model.parameters import parameter_table
+
+    for p in parameter_table().values():
+        if args.group and p.group != args.group:
+            continue
+        print(f"{p.name} = {p.value:g} {p.unit} (range {p.low:g}-{p.high:g}) [{p.group}]\n    {p.meaning}\n    source: {p.source}")
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(prog="drugsim", description=__doc__)
+    sub = ap.add_subparsers(dest="command", required=True)
+    run = sub.add_parser("run", help="run a scenario and write results.parquet + manifest.json")
+    run.add_argument("scenario", help="scenario TOML file, e.g. scenarios/baseline.toml")
+    seeds = run.add_mutually_exclusive_group()
+    seeds.add_argument("--seed", type=int, default=0, help="the one seed to run (default 0)")
+    seeds.add_argument("--seeds", type=int, help="run seeds 0..N-1")
+    run.add_argument("--out", help="results folder (default results/<scenario name>)")
+    run.add_argument("--overwrite", action="store_true", help="replace an existing results folder")
+    run.set_defaults(func=_run)
+    val = sub.add_parser("validate", help="check scenario files without running them")
+    val.add_argument("scenarios", nargs="+")
+    val.set_defaults(func=_validate)
+    par = sub.add_parser("parameters", help="list the parameter table with sources")
+    par.add_argument("--group", help="only this group (e.g. overdose, divert, cltf)")
+    par.set_defaults(func=_parameters)
+    args = ap.parse_args(argv)
+    if getattr(args, "seeds", None) is not None and args.seeds < 1:
+        ap.error("--seeds must be at least 1")
+    return args.func(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

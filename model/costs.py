@@ -1,0 +1,60 @@
+"""Accounting: the week's stocks by LA, the costs of crime, health, criminal justice and deaths, and each
+intervention's own spend (`spend_<name>_gbp`)."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from model.calendar import WEEKS_PER_YEAR
+from model.levers import N_LA
+from model.population import NEVER, Status
+
+_N_STATUS = len(Status)
+
+
+def record_stocks(m) -> np.ndarray:
+    """Record end-of-week stocks; returns the (N_LA, n_status) OCU status counts."""
+    pop = m.pop
+    o = pop.ocu
+    counts = np.bincount(
+        pop.la[o].astype(np.intp) * _N_STATUS + pop.status[o], minlength=N_LA * _N_STATUS
+    ).reshape(N_LA, _N_STATUS)
+    S = Status
+    m.add("ocu_active", counts[:, [S.USING, S.TREATMENT, S.HAT, S.REHAB]].sum(axis=1))
+    m.add("in_treatment", counts[:, S.TREATMENT])
+    m.add("in_hat", counts[:, S.HAT])
+    m.add("in_rehab", counts[:, S.REHAB])
+    m.add("in_prison", counts[:, S.PRISON])
+    m.add("abstinent", counts[:, S.ABSTINENT])
+    waiting = pop.hat_wait_since[o] != NEVER
+    m.add("hat_waiting", np.bincount(pop.la[o][waiting], minlength=N_LA))
+    m.add("naloxone_officers", m.levers.naloxone_officers)
+    return counts
+
+
+def accounting(m, counts: np.ndarray, active: list) -> None:
+    p = m.p
+    S = Status
+    per_week = 1.0 / WEEKS_PER_YEAR
+    community = counts[:, [S.USING, S.TREATMENT, S.HAT]].sum(axis=1)
+    m.add("health_cost_gbp", community * p["health_cost_per_ocu_gbp_per_year"] * per_week)
+    non_o2r_rehab = m.now("rehab_admissions") - m.now("o2r_admissions")
+    m.add(
+        "treatment_cost_gbp",
+        counts[:, S.TREATMENT] * p["ost_cost_gbp_per_year"] * per_week
+        + non_o2r_rehab * p["rehab_cost_per_admission_gbp"],
+    )
+    m.add(
+        "cj_cost_gbp",
+        m.now("possession_charges") * p["charge_cost_gbp"]
+        + m.now("possession_cautions") * p["caution_cost_gbp"]
+        + m.now("community_resolutions") * p["community_resolution_cost_gbp"]
+        + counts[:, S.PRISON] * p["prison_cost_gbp_per_year"] * per_week,
+    )
+    m.add("death_cost_gbp", m.now("drug_deaths") * p["cost_per_drug_death_gbp"])
+    total = np.zeros(N_LA)
+    for iv in active:
+        spend = iv.spend(m, m.week)
+        m.add(f"spend_{iv.name}_gbp", spend)
+        total += spend
+    m.add("spend_total_gbp", total)

@@ -1,0 +1,112 @@
+"""The shared interface of every intervention module: a validated config, the levers it sets while
+active, and its own spend. Modules never touch the population directly.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated, ClassVar, Literal
+
+import numpy as np
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
+
+from model.calendar import EARLIEST, LATEST, Calendar
+from model.levers import N_LA, Levers
+from model.parameters import AREAS
+
+AreaId = Literal[AREAS]  # type: ignore[valid-type]
+
+
+def _number(value):
+    # TOML gives real numbers; a quoted "0.5" or a true/false is a mistake worth refusing.
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise ValueError(f"must be a number, not {type(value).__name__}")
+    return value
+
+
+#: A number from a scenario file (int or float, never a bool or a string).
+Num = Annotated[float, BeforeValidator(_number)]
+
+
+def _check_date(value: dt.date | None, name: str) -> None:
+    if value is not None and not (EARLIEST <= value <= LATEST):
+        raise ValueError(f"{name} = {value.isoformat()} is outside the simulated period "
+                         f"{EARLIEST.isoformat()} to {LATEST.isoformat()}")
+
+
+class InterventionConfig(BaseModel):
+    """Settings common to every intervention. Subclasses add their own levers and may override any
+    table parameter named in `PARAMS` (field name -> parameter-table name)."""
+
+    model_config = ConfigDict(extra="forbid")
+    PARAMS: ClassVar[dict[str, str]] = {}
+
+    enabled: bool = True
+    start: dt.date | None = None
+    end: dt.date | None = None
+
+    @model_validator(mode="after")
+    def _dates(self):
+        _check_date(self.start, "start")
+        _check_date(self.end, "end")
+        if self.start and self.end and self.end <= self.start:
+            raise ValueError(f"end ({self.end.isoformat()}) must be after start ({self.start.isoformat()})")
+        return self
+
+    def parameter_overrides(self) -> dict[str, float]:
+        """Table parameters this config sets, by their table names."""
+        return {
+            table: float(getattr(self, field))
+            for field, table in self.PARAMS.items()
+            if getattr(self, field) is not None
+        }
+
+
+class ScheduleEntry(BaseModel):
+    """From `date` on, `area` has `amount` of something (officers, staff, places)."""
+
+    model_config = ConfigDict(extra="forbid")
+    date: dt.date
+    area: AreaId
+    amount: Num = Field(ge=0)
+
+    @model_validator(mode="after")
+    def _date(self):
+        _check_date(self.date, "date")
+        return self
+
+
+def schedule_array(entries: list[ScheduleEntry], calendar: Calendar) -> np.ndarray:
+    """(n_weeks, n_la) step function: each area holds its latest amount dated on or before the week."""
+    out = np.zeros((calendar.n_weeks, N_LA))
+    for e in sorted(entries, key=lambda e: e.date):
+        w = max(0, calendar.first_week_on_or_after(e.date))
+        out[w:, AREAS.index(e.area)] = e.amount
+    return out
+
+
+class Intervention:
+    """Base class. Subclasses set `name`, `Config`, `summary`, and implement `apply` and `spend`."""
+
+    name: ClassVar[str]
+    summary: ClassVar[str]
+    Config: ClassVar[type[InterventionConfig]] = InterventionConfig
+
+    def __init__(self, config: InterventionConfig, params: dict[str, float], calendar: Calendar):
+        self.cfg = config
+        self.p = params
+        self.cal = calendar
+        self.start_week = 0 if config.start is None else max(0, calendar.first_week_on_or_after(config.start))
+        self.end_week = (
+            calendar.n_weeks if config.end is None else calendar.first_week_on_or_after(config.end)
+        )
+
+    def active(self, week: int) -> bool:
+        return self.cfg.enabled and self.start_week <= week < self.end_week
+
+    def apply(self, levers: Levers, week: int) -> None:
+        """Set this module's levers for `week` (called only while active)."""
+
+    def spend(self, model, week: int) -> np.ndarray:
+        """This week's spend by LA in GBP (called after the week's processes, only while active)."""
+        return np.zeros(N_LA)

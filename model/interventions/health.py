@@ -1,0 +1,147 @@
+"""Health levers: officers carrying naloxone, heroin-assisted treatment (HAT), Offender to Rehab (O2R),
+and the nitazene adulterant wave (a stress test)."""
+
+from __future__ import annotations
+
+import numpy as np
+from pydantic import Field, NonNegativeInt
+
+from model.calendar import WEEKS_PER_YEAR
+from model.interventions.base import (
+    AreaId,
+    Num,
+    Intervention,
+    InterventionConfig,
+    ScheduleEntry,
+    schedule_array,
+)
+from model.parameters import AREAS
+
+
+class NaloxoneOfficersConfig(InterventionConfig):
+    PARAMS = {
+        "attend_prob_per_officer": "officer_naloxone_attend_prob_per_officer",
+        "kit_cost_gbp": "naloxone_kit_cost_gbp",
+        "kit_life_weeks": "naloxone_kit_life_weeks",
+        "training_cost_per_officer_gbp": "naloxone_training_cost_per_officer_gbp",
+    }
+    schedule: list[ScheduleEntry] = Field(default_factory=list)
+    attend_prob_per_officer: Num | None = None
+    kit_cost_gbp: Num | None = None
+    kit_life_weeks: Num | None = None
+    training_cost_per_officer_gbp: Num | None = None
+
+
+class NaloxoneOfficers(Intervention):
+    name = "naloxone_officers"
+    summary = ("Police officers carry naloxone; each officer adds a chance of reaching a witnessed "
+               "overdose in their LA. Schedule entries give officers carrying by area from a date.")
+    Config = NaloxoneOfficersConfig
+
+    def __init__(self, config, params, calendar):
+        super().__init__(config, params, calendar)
+        self.officers = schedule_array(config.schedule, calendar)
+
+    def apply(self, levers, week):
+        levers.naloxone_officers[:] = self.officers[week]
+
+    def spend(self, model, week):
+        p = self.p
+        now = self.officers[week]
+        before = self.officers[week - 1] if week > self.start_week else np.zeros_like(now)
+        trained = np.maximum(now - before, 0)
+        kits = now / p["naloxone_kit_life_weeks"] + model.now("officer_naloxone_reversals") + trained
+        return kits * p["naloxone_kit_cost_gbp"] + trained * p["naloxone_training_cost_per_officer_gbp"]
+
+
+class HATConfig(InterventionConfig):
+    PARAMS = {
+        "dropout_per_year": "hat_dropout_per_year",
+        "cost_per_place_year_gbp": "hat_cost_per_place_year_gbp",
+        "referral_prob_per_week": "hat_referral_prob_per_week",
+    }
+    places: dict[AreaId, NonNegativeInt] = Field(default_factory=dict)
+    dropout_per_year: Num | None = None
+    cost_per_place_year_gbp: Num | None = None
+    referral_prob_per_week: Num | None = None
+
+
+class HAT(Intervention):
+    name = "hat"
+    summary = ("Heroin-assisted treatment: supervised diamorphine places by LA for heroin users who have "
+               "been in treatment before; a waiting list fills places; costs what its places cost.")
+    Config = HATConfig
+
+    def __init__(self, config, params, calendar):
+        super().__init__(config, params, calendar)
+        self.places = np.array([config.places.get(a, 0) for a in AREAS], dtype=np.int64)
+
+    def apply(self, levers, week):
+        levers.hat_places[:] = self.places
+
+    def spend(self, model, week):
+        return self.places * self.p["hat_cost_per_place_year_gbp"] / WEEKS_PER_YEAR
+
+
+class O2RConfig(InterventionConfig):
+    PARAMS = {
+        "referrals_per_staff_year": "o2r_referrals_per_staff_year",
+        "assessed_prob": "o2r_assessed_prob",
+        "admission_prob": "o2r_admission_prob",
+        "cost_per_staff_gbp_per_year": "o2r_cost_per_staff_gbp_per_year",
+        "charity_bed_cost_gbp": "o2r_charity_bed_cost_gbp",
+        "charity_bed_share": "o2r_charity_bed_share",
+    }
+    schedule: list[ScheduleEntry] = Field(default_factory=list)
+    referrals_per_staff_year: Num | None = None
+    assessed_prob: Num | None = None
+    admission_prob: Num | None = None
+    cost_per_staff_gbp_per_year: Num | None = None
+    charity_bed_cost_gbp: Num | None = None
+    charity_bed_share: Num | None = None
+
+
+class O2R(Intervention):
+    name = "o2r"
+    summary = ("Offender to Rehab / Offending to Recovery: staff in covered LAs refer prolific acquisitive "
+               "offenders who use drugs into residential rehab. Schedule entries give staff by area.")
+    Config = O2RConfig
+
+    def __init__(self, config, params, calendar):
+        super().__init__(config, params, calendar)
+        self.staff = schedule_array(config.schedule, calendar)
+
+    def apply(self, levers, week):
+        levers.o2r_staff[:] = self.staff[week]
+
+    def spend(self, model, week):
+        p = self.p
+        share = p["o2r_charity_bed_share"]
+        bed = share * p["o2r_charity_bed_cost_gbp"] + (1 - share) * p["rehab_cost_per_admission_gbp"]
+        staff = self.staff[week] * p["o2r_cost_per_staff_gbp_per_year"] / WEEKS_PER_YEAR
+        return staff + model.now("o2r_admissions") * bed
+
+
+class NitazeneWaveConfig(InterventionConfig):
+    PARAMS = {
+        "overdose_multiplier": "nitazene_overdose_multiplier",
+        "fatality_multiplier": "nitazene_fatality_multiplier",
+    }
+    areas: list[AreaId] = Field(default_factory=lambda: list(AREAS))
+    overdose_multiplier: Num | None = None
+    fatality_multiplier: Num | None = None
+
+
+class NitazeneWave(Intervention):
+    name = "nitazene_wave"
+    summary = ("Stress test / history: synthetic opioids (nitazenes) in the heroin supply raise overdose "
+               "risk and fatality in the chosen areas between start and end (Op Mabble, summer 2023).")
+    Config = NitazeneWaveConfig
+
+    def __init__(self, config, params, calendar):
+        super().__init__(config, params, calendar)
+        self.mask = np.array([a in config.areas for a in AREAS])
+
+    def apply(self, levers, week):
+        levers.overdose_mult[self.mask] *= self.p["nitazene_overdose_multiplier"]
+        levers.fatality_mult[self.mask] *= self.p["nitazene_fatality_multiplier"]

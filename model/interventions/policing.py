@@ -1,0 +1,86 @@
+"""Criminal-justice levers: Divert (pre-arrest diversion), arrest referral (CARS, then RADAR), and the
+COVID suspension of drug testing on arrest."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+
+from model.interventions.base import Intervention, InterventionConfig, Num
+
+
+class DivertConfig(InterventionConfig):
+    PARAMS = {
+        "officer_use_prob": "divert_officer_use_prob",
+        "engagement_prob": "divert_engagement_prob",
+        "detection_multiplier": "divert_detection_multiplier",
+        "effect_weeks": "divert_effect_weeks",
+        "treatment_entry_prob": "divert_treatment_entry_prob",
+        "cost_per_referral_gbp": "divert_cost_per_referral_gbp",
+    }
+    officer_use_prob: Num | None = None
+    engagement_prob: Num | None = None
+    detection_multiplier: Num | None = None
+    effect_weeks: Num | None = None
+    treatment_entry_prob: Num | None = None
+    cost_per_referral_gbp: Num | None = None
+
+
+class Divert(Intervention):
+    name = "divert"
+    summary = ("Possession offenders get a community resolution with a Cranstoun 1:1 assessment and course "
+               "instead of a charge or caution; non-engagers and suspected suppliers get formal outcomes.")
+    Config = DivertConfig
+
+    def apply(self, levers, week):
+        levers.divert_active = True
+
+    def spend(self, model, week):
+        return model.now("divert_referrals") * self.p["divert_cost_per_referral_gbp"]
+
+
+class ArrestReferralConfig(InterventionConfig):
+    PARAMS = {
+        "referral_prob_positive_test": "cars_referral_prob_positive_test",
+        "voluntary_referral_prob": "cars_voluntary_referral_prob",
+        "radar_referral_prob": "radar_referral_prob",
+        "treatment_entry_prob": "cars_treatment_entry_prob",
+        "cost_per_referral_gbp": "cars_cost_per_referral_gbp",
+    }
+    radar_start: dt.date | None = None
+    referral_prob_positive_test: Num | None = None
+    voluntary_referral_prob: Num | None = None
+    radar_referral_prob: Num | None = None
+    treatment_entry_prob: Num | None = None
+    cost_per_referral_gbp: Num | None = None
+
+
+class ArrestReferral(Intervention):
+    name = "arrest_referral"
+    summary = ("Arrest referral workers in custody (CARS) refer detainees who test positive, or ask, into "
+               "treatment; from radar_start the RADAR risk assessment adds self-requested referrals.")
+    Config = ArrestReferralConfig
+
+    def __init__(self, config, params, calendar):
+        super().__init__(config, params, calendar)
+        rs = config.radar_start
+        self.radar_week = calendar.n_weeks if rs is None else calendar.first_week_on_or_after(rs)
+
+    def apply(self, levers, week):
+        levers.cars_active = True
+        levers.radar_active = week >= self.radar_week
+
+    def spend(self, model, week):
+        return model.now("cars_referrals") * self.p["cars_cost_per_referral_gbp"]
+
+
+class TestingSuspension(Intervention):
+    name = "covid_testing_gap"
+    summary = ("Stress test / history: drug testing on arrest is suspended between start and end (as in "
+               "the COVID period until November 2021); only voluntary arrest referrals continue.")
+
+    def apply(self, levers, week):
+        levers.drug_testing_active = False
+
+
+

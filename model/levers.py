@@ -1,0 +1,40 @@
+"""Levers: the settings the weekly processes read. Interventions write them; processes never ask which
+intervention is on.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from model.parameters import AREAS
+
+N_LA = len(AREAS)
+
+
+@dataclass
+class Levers:
+    divert_active: bool = False
+    drug_testing_active: bool = True
+    cars_active: bool = False
+    radar_active: bool = False
+    cltf_type1_per_week: float = 0.0
+    naloxone_officers: np.ndarray = field(default_factory=lambda: np.zeros(N_LA))
+    o2r_staff: np.ndarray = field(default_factory=lambda: np.zeros(N_LA))
+    hat_places: np.ndarray = field(default_factory=lambda: np.zeros(N_LA, dtype=np.int64))
+    overdose_mult: np.ndarray = field(default_factory=lambda: np.ones(N_LA))
+    fatality_mult: np.ndarray = field(default_factory=lambda: np.ones(N_LA))
+
+    def reset(self) -> None:
+        """Back to a world with none of the interventions (testing on arrest is a standing power)."""
+        self.divert_active = False
+        self.drug_testing_active = True
+        self.cars_active = False
+        self.radar_active = False
+        self.cltf_type1_per_week = 0.0
+        self.naloxone_officers.fill(0)
+        self.o2r_staff.fill(0)
+        self.hat_places.fill(0)
+        self.overdose_mult.fill(1.0)
+        self.fatality_mult.fill(1.0)

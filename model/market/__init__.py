@@ -1,0 +1,5 @@
+"""The supply side: organised crime groups (Mesa agents), their county lines and street dealers."""
+
+from model.market.market import Market
+
+__all__ = ["Market"]

@@ -1,0 +1,87 @@
+"""The outcome metrics: names, whether each is a weekly flow or an end-of-week stock, unit and meaning.
+
+Every metric is recorded weekly for each LA; the force-wide value is the sum over LAs. Results use these
+exact names.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from model.interventions import REGISTRY
+from model.population import ETH_NAMES
+
+
+@dataclass(frozen=True)
+class Metric:
+    name: str
+    kind: str  # "flow" (events in the week) or "stock" (count at the end of the week)
+    unit: str
+    meaning: str
+    better: str = ""  # "lower", "higher" or "" (no direction)
+
+
+_BASE = [
+    Metric("drug_deaths", "flow", "persons", "Deaths from drug poisoning", "lower"),
+    Metric("overdoses", "flow", "events", "Overdoses (fatal and non-fatal)", "lower"),
+    Metric("overdoses_reversed", "flow", "events", "Overdoses reversed with naloxone", "higher"),
+    Metric("officer_naloxone_reversals", "flow", "events", "Overdoses reversed by officers' naloxone"),
+    Metric("deaths_other_causes", "flow", "persons", "Deaths of OCUs from other causes", "lower"),
+    Metric("ocu_active", "stock", "persons", "OCUs in the community, using or in treatment", "lower"),
+    Metric("in_treatment", "stock", "persons", "OCUs in opioid substitution / structured treatment"),
+    Metric("in_hat", "stock", "persons", "People in heroin-assisted treatment"),
+    Metric("hat_waiting", "stock", "persons", "People waiting for a HAT place"),
+    Metric("in_rehab", "stock", "persons", "People in residential rehab"),
+    Metric("in_prison", "stock", "persons", "OCUs in prison"),
+    Metric("abstinent", "stock", "persons", "Former OCUs abstinent in the community", "higher"),
+    Metric("treatment_entries", "flow", "persons", "Entries into treatment (all routes)"),
+    Metric("rehab_admissions", "flow", "persons", "Admissions to residential rehab (all routes)"),
+    Metric("new_ocus", "flow", "persons", "People starting opiate/crack use"),
+    Metric("acquisitive_crimes", "flow", "offences", "Acquisitive offences by OCUs (recorded or not)", "lower"),
+    Metric("acquisitive_crimes_recorded", "flow", "offences", "Acquisitive offences by OCUs recorded by police", "lower"),
+    Metric("crime_cost_gbp", "flow", "GBP", "Cost of OCU acquisitive crime", "lower"),
+    Metric("possession_detections", "flow", "detections", "Possession offences detected by police"),
+    Metric("divert_referrals", "flow", "referrals", "Referrals to Divert (community resolution + Cranstoun)"),
+    Metric("divert_engaged", "flow", "persons", "Divert referrals who engaged with the 1:1"),
+    Metric("community_resolutions", "flow", "outcomes", "Possession outcomes by community resolution"),
+    Metric("possession_cautions", "flow", "outcomes", "Possession outcomes by caution", "lower"),
+    Metric("possession_charges", "flow", "outcomes", "Possession outcomes by charge", "lower"),
+    Metric("arrests_ocu", "flow", "arrests", "Arrests of OCUs for trigger offences"),
+    Metric("drug_tests", "flow", "tests", "Drug tests on arrest"),
+    Metric("cars_referrals", "flow", "referrals", "Arrest referral service referrals (CARS, incl. RADAR)"),
+    Metric("radar_referrals", "flow", "referrals", "Referrals through the RADAR custody risk assessment"),
+    Metric("prison_receptions", "flow", "persons", "OCUs sent to prison"),
+    Metric("o2r_referrals", "flow", "referrals", "Offender to Rehab referrals"),
+    Metric("o2r_admissions", "flow", "persons", "Offender to Rehab admissions to residential rehab"),
+    Metric("hat_starts", "flow", "persons", "People starting HAT"),
+    Metric("active_county_lines", "stock", "lines", "Active county lines exported from the area", "lower"),
+    Metric("lines_opened", "flow", "lines", "County lines opened (new or replacement)"),
+    Metric("type1_outcomes", "flow", "outcomes", "CLTF Type 1 outcomes (line disabled, holder charged)"),
+    Metric("lines_closed_other", "flow", "lines", "Lines closed by other enforcement or folding"),
+    Metric("supply_charges", "flow", "persons", "People charged with supply by the CLTF"),
+    Metric("safeguarding_referrals", "flow", "persons", "Exploited runners engaged with safeguarding"),
+    Metric("nrm_referrals", "flow", "persons", "National Referral Mechanism referrals linked to county lines"),
+    Metric("runners_exploited", "stock", "persons", "Children and vulnerable adults running active lines", "lower"),
+    Metric("children_exploited", "stock", "persons", "Children running active lines", "lower"),
+    Metric("ocg_disruptions", "flow", "events", "OCG/USG disruptions by the CLTF"),
+    Metric("trafficking_offences", "flow", "offences", "Recorded drug trafficking offences"),
+    Metric("market_revenue_gbp", "flow", "GBP", "Local retail drug market revenue", "lower"),
+    Metric("county_lines_revenue_gbp", "flow", "GBP", "Revenue of the area's county lines", "lower"),
+    Metric("health_cost_gbp", "flow", "GBP", "Health and social care cost of active OCUs", "lower"),
+    Metric("treatment_cost_gbp", "flow", "GBP", "Cost of OST places and non-O2R rehab admissions"),
+    Metric("cj_cost_gbp", "flow", "GBP", "Criminal-justice cost: possession outcomes and prison", "lower"),
+    Metric("death_cost_gbp", "flow", "GBP", "Social cost of drug deaths", "lower"),
+    Metric("naloxone_officers", "stock", "officers", "Officers carrying naloxone"),
+]
+_ETH = [
+    Metric(f"{m}_{e}", "flow", "outcomes", f"{m.replace('_', ' ').capitalize()}, {e.replace('_', '/')} ethnic group")
+    for m in ("possession_detections", "possession_charges", "possession_cautions")
+    for e in ETH_NAMES
+]
+_SPEND = [
+    Metric(f"spend_{name}_gbp", "flow", "GBP", f"Spend on {name.replace('_', ' ')}") for name in REGISTRY
+] + [Metric("spend_total_gbp", "flow", "GBP", "Spend on all interventions")]
+
+METRICS: dict[str, Metric] = {m.name: m for m in _BASE + _ETH + _SPEND}
+NAMES: tuple[str, ...] = tuple(METRICS)
+INDEX: dict[str, int] = {n: i for i, n in enumerate(NAMES)}

@@ -1,0 +1,117 @@
+"""The Mesa model: one week per step, the person population in numpy arrays, crime groups as agents.
+
+The weekly order (documented once, here and in docs/ODD.md):
+  1. interventions set their levers  2. use and purchase  3. offending  4. policing (possession)
+  5. custody  6. treatment flows  7. overdose and deaths  8. drug market and county lines
+  9. stocks recorded  10. costs and intervention spend.
+"""
+
+from __future__ import annotations
+
+import mesa
+import numpy as np
+
+from model.calendar import Calendar
+from model.costs import accounting, record_stocks
+from model.interventions import REGISTRY
+from model.levers import N_LA, Levers
+from model.market import Market
+from model.market.agents import CrimeGroup
+from model.metrics import INDEX, NAMES
+from model.population import Kind, Population
+from model.processes.custody import custody
+from model.processes.offending import offending
+from model.processes.overdose import overdose
+from model.processes.policing import DetectionSampler, policing
+from model.processes.treatment import treatment
+from model.processes.use import use_and_purchase
+from model.rng import Streams
+
+#: How often (in weeks) the Mesa DataCollector samples the crime groups.
+COLLECT_EVERY_WEEKS = 13
+
+
+class DrugMarketModel(mesa.Model):
+    """The West Midlands drug harm and supply model for one scenario and one seed.
+
+    Args:
+        scenario: a `ResolvedScenario` (see `model.scenario.load_scenario`).
+        seed: the run's seed; every random stream derives from it.
+
+    Example:
+        >>> from model.scenario import load_scenario
+        >>> m = DrugMarketModel(load_scenario("scenarios/baseline.toml"), seed=1)
+        >>> m.run()
+        >>> m.results.shape  # (weeks, metrics, local authorities)
+    """
+
+    def __init__(self, scenario, seed: int = 0):
+        super().__init__(seed=seed)
+        self.scenario = scenario
+        self.p = dict(scenario.params)
+        self.cal = Calendar(scenario.start, scenario.end)
+        self.streams = Streams(seed)
+        self.week = 0
+        self.results = np.zeros((self.cal.n_weeks, len(NAMES), N_LA))
+        self.pop = Population(self.p, self.cal, self.streams["population"])
+        self.next_reserve_slot = self.pop.first_reserve
+        self.cocaine_rows = np.flatnonzero(self.pop.kind == Kind.COCAINE)
+        self.alive_users = {
+            "cocaine": np.bincount(self.pop.la[self.cocaine_rows], minlength=N_LA).astype(float),
+            "cannabis": np.bincount(self.pop.la[self.pop.kind == Kind.CANNABIS], minlength=N_LA).astype(float),
+        }
+        self.detections = DetectionSampler(self.pop, self.p)
+        self.levers = Levers()
+        self.interventions = [
+            REGISTRY[name](cfg, self.p, self.cal) for name, cfg in scenario.interventions.items()
+        ]
+        self.arrested = np.empty(0, dtype=np.intp)
+        self.market = Market(self)
+        self.datacollector = mesa.DataCollector(
+            model_reporters={
+                "week": lambda m: m.week,
+                "active_county_lines": lambda m: m.market.n_active,
+            },
+            agenttype_reporters={
+                CrimeGroup: {"kind": "kind", "home_la": "home_la", "lines": "n_lines",
+                             "revenue_gbp": "revenue_gbp"}
+            },
+        )
+        self.datacollector.collect(self)
+
+    # --- recording
+    def add(self, metric: str, values) -> None:
+        """Add this week's per-LA values to `metric`."""
+        self.results[self.week, INDEX[metric]] += values
+
+    def now(self, metric: str) -> np.ndarray:
+        """This week's per-LA values of `metric` so far."""
+        return self.results[self.week, INDEX[metric]]
+
+    # --- the week
+    def step(self) -> None:
+        week = self.week
+        self.levers.reset()
+        active = [iv for iv in self.interventions if iv.active(week)]
+        for iv in active:
+            iv.apply(self.levers, week)
+        use_and_purchase(self)
+        offending(self)
+        policing(self)
+        custody(self)
+        treatment(self)
+        overdose(self)
+        self.market.step()
+        counts = record_stocks(self)
+        accounting(self, counts, active)
+        self.week += 1
+        if self.week % COLLECT_EVERY_WEEKS == 0:
+            self.datacollector.collect(self)
+        if self.week >= self.cal.n_weeks:
+            self.running = False
+
+    def run(self) -> np.ndarray:
+        """Run to the scenario's end; returns the (weeks, metrics, LAs) results array."""
+        while self.running:
+            self.step()
+        return self.results

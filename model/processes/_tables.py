@@ -1,0 +1,16 @@
+"""Per-status multipliers: small lookup arrays indexed by `Status`, so a process applies them to every
+person with one fancy-index instead of a branch per state."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from model.population import Status
+
+
+def by_status(**values: float) -> np.ndarray:
+    """An array over `Status` with the given values (by lower-case name) and 0 elsewhere."""
+    out = np.zeros(len(Status), dtype=np.float32)
+    for name, v in values.items():
+        out[Status[name.upper()]] = v
+    return out

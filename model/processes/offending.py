@@ -1,0 +1,38 @@
+"""Acquisitive offending by OCUs, and which of them are arrested this week.
+
+Each OCU's weekly offence rate is the table's untreated rate times a personal propensity (gamma, mean 1)
+times a status multiplier. Arrests thin that rate; offence totals by LA are Poisson.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from model.calendar import WEEKS_PER_YEAR
+from model.levers import N_LA
+from model.processes._tables import by_status
+
+
+def offending(m) -> None:
+    pop, p = m.pop, m.p
+    o = pop.ocu
+    rng = m.streams["offending"]
+    per_year = p["crime_cost_per_untreated_ocu_gbp_per_year"] / p["acq_crime_unit_cost_gbp"]
+    mult = by_status(
+        using=1.0,
+        treatment=p["ost_offending_multiplier"],
+        hat=p["hat_offending_multiplier"],
+        rehab=p["rehab_offending_multiplier"],
+        abstinent=p["abstinent_offending_multiplier"],
+    )
+    lam = pop.offend[o] * mult[pop.status[o]] * np.float32(per_year / WEEKS_PER_YEAR)
+    la = pop.la[o]
+    crimes = rng.poisson(np.bincount(la, weights=lam, minlength=N_LA)).astype(float)
+    recorded = rng.binomial(crimes.astype(np.int64), p["acq_crime_recorded_prob"])
+    # Each offence leads to an arrest with the same chance, so arrests thin the offence rate.
+    arrest_share = p["arrests_per_untreated_ocu_per_year"] / per_year
+    u = rng.random(pop.n_ocu, dtype=np.float32)
+    m.arrested = np.flatnonzero(u < -np.expm1(-lam * np.float32(arrest_share)))
+    m.add("acquisitive_crimes", crimes)
+    m.add("acquisitive_crimes_recorded", recorded)
+    m.add("crime_cost_gbp", crimes * p["acq_crime_unit_cost_gbp"])

@@ -1,0 +1,105 @@
+"""Police possession detections and their outcomes (charge, caution, community resolution, Divert).
+
+Most users meet the police rarely, so detections are sampled rather than drawn for every person: each
+week a Poisson number of candidates is drawn in proportion to personal police-contact exposure, then
+thinned by what the person is doing now (in prison, abstinent, after Divert). This is exact thinning of
+per-person rates.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from model.calendar import WEEKS_PER_YEAR
+from model.levers import N_LA
+from model.population import ETH_NAMES, Kind, Status
+from model.processes._tables import by_status
+from model.processes.treatment import enter_treatment
+
+_RATE = {
+    Kind.OCU: "ocu_detection_rate_per_year",
+    Kind.COCAINE: "cocaine_detection_rate_per_year",
+    Kind.CANNABIS: "cannabis_detection_rate_per_year",
+}
+
+
+class DetectionSampler:
+    """Draws this week's detected people, exposure-weighted, from each substance group."""
+
+    def __init__(self, pop, params):
+        self.groups = []
+        for kind, rate_name in _RATE.items():
+            rows = np.flatnonzero(pop.kind == kind)
+            cum = np.cumsum(pop.exposure[rows], dtype=np.float64)
+            self.groups.append((rows, cum, params[rate_name] / WEEKS_PER_YEAR * cum[-1]))
+
+    def candidates(self, rng: np.random.Generator) -> np.ndarray:
+        out = []
+        for rows, cum, lam in self.groups:
+            k = rng.poisson(lam)
+            out.append(rows[np.searchsorted(cum, rng.random(k) * cum[-1])])
+        return np.concatenate(out)
+
+
+def by_la_eth(la: np.ndarray, eth: np.ndarray) -> np.ndarray:
+    """(4 ethnic groups, N_LA) counts."""
+    return np.bincount(eth.astype(np.intp) * N_LA + la, minlength=4 * N_LA).reshape(4, N_LA)
+
+
+def _add_with_eth(m, metric: str, la: np.ndarray, eth: np.ndarray) -> None:
+    counts = by_la_eth(la, eth)
+    m.add(metric, counts.sum(axis=0))
+    for e, name in enumerate(ETH_NAMES):
+        m.add(f"{metric}_{name}", counts[e])
+
+
+def policing(m) -> None:
+    pop, p, lv, week = m.pop, m.p, m.levers, m.week
+    rng = m.streams["policing"]
+    cand = m.detections.candidates(rng)
+    # Chance the person is carrying: OCUs in treatment buy (and so carry) less; nobody in prison or rehab.
+    carrying = by_status(
+        using=1.0, treatment=p["ost_street_spend_fraction"], hat=p["hat_street_spend_fraction"]
+    )
+    accept = carrying[pop.status[cand]]
+    accept = np.where(pop.divert_until[cand] >= week, accept * p["divert_detection_multiplier"], accept)
+    d = cand[rng.random(cand.size) < accept]
+    n = d.size
+    la, eth = pop.la[d].astype(np.intp), pop.eth[d].astype(np.intp)
+    charge_p = np.array([p[f"charge_prob_2019_{e}"] for e in ETH_NAMES])[eth]
+    caution_p = np.array([p[f"caution_prob_2019_{e}"] for e in ETH_NAMES])[eth]
+    u = rng.random((4, n))
+
+    # Outcomes under 2019 practice, used for everyone when Divert is off.
+    charged = u[2] < charge_p
+    cautioned = ~charged & (u[2] < charge_p + caution_p)
+    cr = ~charged & ~cautioned & (u[3] < p["informal_cr_share_pre_divert"])
+    referred = np.zeros(n, dtype=bool)
+    engaged = np.zeros(n, dtype=bool)
+    if lv.divert_active:
+        pwits = u[0] < p["pwits_suspicion_prob"]
+        nonengager = ~pwits & pop.divert_nonengaged[d]
+        referred = ~pwits & ~nonengager & (u[1] < p["divert_officer_use_prob"])
+        engaged = referred & (u[3] < p["divert_engagement_prob"])
+        # Suspected suppliers and earlier non-engagers get a formal outcome.
+        formal_charge = np.where(pwits, p["pwits_charge_prob"], charge_p / (charge_p + caution_p))
+        formal = pwits | nonengager
+        charged = np.where(formal, u[2] < formal_charge, charged & ~referred)
+        cautioned = np.where(formal, ~charged, cautioned & ~referred)
+        cr = np.where(formal, False, cr & ~referred) | referred
+
+        pop.n_divert[d[referred]] += 1
+        pop.divert_until[d[engaged]] = week + int(p["divert_effect_weeks"])
+        pop.divert_nonengaged[d[referred]] = ~engaged[referred]
+        ocu_engaged = d[engaged & (pop.kind[d] == Kind.OCU) & (pop.status[d] == Status.USING)]
+        entering = ocu_engaged[rng.random(ocu_engaged.size) < p["divert_treatment_entry_prob"]]
+        enter_treatment(m, entering)
+
+    np.add.at(pop.n_charge, d[charged], 1)
+    np.add.at(pop.n_caution, d[cautioned], 1)
+    _add_with_eth(m, "possession_detections", la, eth)
+    _add_with_eth(m, "possession_charges", la[charged], eth[charged])
+    _add_with_eth(m, "possession_cautions", la[cautioned], eth[cautioned])
+    m.add("community_resolutions", np.bincount(la[cr], minlength=N_LA))
+    m.add("divert_referrals", np.bincount(la[referred], minlength=N_LA))
+    m.add("divert_engaged", np.bincount(la[engaged], minlength=N_LA))

@@ -1,0 +1,113 @@
+"""Results folders: results.parquet and manifest.json, written atomically (a folder appears whole or not
+at all), and the annual summary table."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import platform
+import shutil
+import uuid
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from model.metrics import METRICS
+from model.parameters import FORCE_AREA
+from model.scenario import ResolvedScenario
+
+#: The outcomes shown in the printed summary.
+SUMMARY_METRICS = (
+    "drug_deaths", "overdoses", "overdoses_reversed", "ocu_active", "in_treatment", "acquisitive_crimes",
+    "possession_detections", "divert_referrals", "possession_charges", "possession_cautions",
+    "cars_referrals", "active_county_lines", "type1_outcomes", "nrm_referrals", "trafficking_offences",
+    "market_revenue_gbp", "spend_total_gbp",
+)
+
+
+class ResultsError(OSError):
+    """The results folder cannot be written; nothing was left half-written."""
+
+
+def manifest(scenario: ResolvedScenario, seeds: list[int], wall_time_s: float, n_rows: int) -> dict:
+    import mesa
+
+    from model import __version__
+
+    return {
+        "model": "drugsim",
+        "model_version": __version__,
+        "created_utc": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        "scenario": {
+            "name": scenario.name,
+            "description": scenario.description,
+            "funding": scenario.funding,
+            "start": scenario.start.isoformat(),
+            "end": scenario.end.isoformat(),
+            "content_sha256": scenario.content_sha256,
+            "resolved_sha256": scenario.resolved_sha256,
+            "files": [{"path": p, "content": t} for p, t in scenario.files],
+        },
+        "seeds": list(seeds),
+        "parameters": scenario.params,
+        "interventions": {k: v.model_dump(mode="json") for k, v in scenario.interventions.items()},
+        "warnings": scenario.warnings,
+        "wall_time_seconds": round(wall_time_s, 3),
+        "environment": {
+            "python": platform.python_version(),
+            "numpy": np.__version__,
+            "pandas": pd.__version__,
+            "mesa": mesa.__version__,
+        },
+        "results": {"file": "results.parquet", "rows": n_rows,
+                    "columns": ["scenario", "seed", "week", "area", "metric", "value"]},
+        "metrics": {m.name: {"kind": m.kind, "unit": m.unit, "meaning": m.meaning} for m in METRICS.values()},
+    }
+
+
+def check_writable(out: Path, overwrite: bool) -> None:
+    """Refuse early (before any run) if `out` cannot be (re)written."""
+    if out.exists() and not out.is_dir():
+        raise ResultsError(f"{out}: exists and is not a folder")
+    if out.exists() and any(out.iterdir()) and not overwrite:
+        raise ResultsError(f"{out}: already holds results; choose another --out or pass --overwrite")
+    parent = out.parent if out.parent != Path("") else Path(".")
+    parent.mkdir(parents=True, exist_ok=True)
+    if not os.access(parent, os.W_OK):
+        raise ResultsError(f"{parent}: folder is not writable")
+
+
+def write_results(out: Path, frame: pd.DataFrame, meta: dict, overwrite: bool = False) -> Path:
+    """Write results.parquet and manifest.json into `out` atomically."""
+    out = Path(out)
+    check_writable(out, overwrite)
+    tmp = out.parent / f".{out.name}.partial-{uuid.uuid4().hex[:8]}"
+    try:
+        tmp.mkdir()
+        frame.to_parquet(tmp / "results.parquet", index=False)
+        (tmp / "manifest.json").write_text(json.dumps(meta, indent=2, default=str))
+        old = None
+        if out.exists():
+            old = out.parent / f".{out.name}.old-{uuid.uuid4().hex[:8]}"
+            out.rename(old)
+        tmp.rename(out)
+        if old is not None:
+            shutil.rmtree(old, ignore_errors=True)
+    except OSError as e:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise ResultsError(f"{out}: could not write results ({e.strerror or e})") from None
+    return out
+
+
+def annual_summary(frame: pd.DataFrame, metrics=SUMMARY_METRICS) -> pd.DataFrame:
+    """Force-wide annual values, mean over seeds: flows summed over the year, stocks averaged."""
+    df = frame[(frame["area"] == FORCE_AREA) & frame["metric"].isin(metrics)].copy()
+    df["year"] = df["week"].astype(str).str.slice(0, 4).astype(int)
+    df["metric"] = df["metric"].astype(str)
+    kinds = {m: METRICS[m].kind for m in metrics}
+    flows = df[df["metric"].map(kinds) == "flow"].groupby(["metric", "year", "seed"])["value"].sum()
+    stocks = df[df["metric"].map(kinds) == "stock"].groupby(["metric", "year", "seed"])["value"].mean()
+    table = pd.concat([flows, stocks]).groupby(["metric", "year"]).mean().unstack("year")
+    return table.reindex([m for m in metrics if m in table.index])

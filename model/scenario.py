@@ -1,0 +1,270 @@
+"""Scenario files: TOML, validated with pydantic, optionally extending another scenario, resolved against
+the parameter table into a `ResolvedScenario` that the model runs.
+
+Nothing here executes or imports file content: TOML is data only.
+"""
+
+from __future__ import annotations
+
+import copy
+import datetime as dt
+import hashlib
+import json
+import tomllib
+import typing
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, create_model, model_validator
+
+from model.calendar import EARLIEST, LATEST
+from model.interventions import REGISTRY
+from model.interventions.base import InterventionConfig, Num
+from model.parameters import check_overrides, defaults
+
+#: Scenario files larger than this are refused before parsing.
+MAX_SCENARIO_BYTES = 256 * 1024
+#: The scenario library shipped with the project (used to resolve `extends` for uploaded text).
+SCENARIO_DIR = Path(__file__).resolve().parent.parent / "scenarios"
+
+
+class ScenarioError(ValueError):
+    """A scenario that cannot be run; the message names the file, the field, the value and what is allowed."""
+
+
+class ScenarioMeta(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    name: str = Field(pattern=r"^[a-z][a-z0-9_]*$", max_length=64)
+    description: str = ""
+    funding: str = ""
+    start: dt.date = EARLIEST
+    end: dt.date = LATEST
+    extends: str | None = None
+
+    @model_validator(mode="after")
+    def _period(self):
+        for label, d in (("start", self.start), ("end", self.end)):
+            if not (EARLIEST <= d <= LATEST):
+                raise ValueError(f"{label} = {d.isoformat()} is outside the modelled period "
+                                 f"{EARLIEST.isoformat()} to {LATEST.isoformat()}")
+        if self.end <= self.start:
+            raise ValueError(f"end ({self.end.isoformat()}) must be after start ({self.start.isoformat()})")
+        return self
+
+
+Interventions = create_model(
+    "Interventions",
+    __config__=ConfigDict(extra="forbid"),
+    **{name: (cls.Config | None, None) for name, cls in REGISTRY.items()},
+)
+
+
+class ScenarioFile(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    scenario: ScenarioMeta
+    parameters: dict[str, Num] = Field(default_factory=dict)
+    interventions: Interventions = Field(default_factory=Interventions)  # type: ignore[valid-type]
+
+
+@dataclass(frozen=True)
+class ResolvedScenario:
+    """A validated scenario with every parameter resolved: what one run needs, and what a manifest records."""
+
+    name: str
+    description: str
+    funding: str
+    start: dt.date
+    end: dt.date
+    params: dict[str, float]
+    interventions: dict[str, InterventionConfig]
+    raw: dict[str, Any]
+    files: list[tuple[str, str]] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def content_sha256(self) -> str:
+        """Hash of the scenario file texts (the file and everything it extends)."""
+        h = hashlib.sha256()
+        for path, text in self.files:
+            h.update(Path(path).name.encode() + b"\0" + text.encode() + b"\0")
+        return h.hexdigest()
+
+    @property
+    def resolved_sha256(self) -> str:
+        """Hash of everything that determines the results (period, parameters, interventions)."""
+        return hashlib.sha256(json.dumps(self.resolved(), sort_keys=True).encode()).hexdigest()
+
+    def resolved(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "start": self.start.isoformat(),
+            "end": self.end.isoformat(),
+            "parameters": self.params,
+            "interventions": {k: v.model_dump(mode="json") for k, v in self.interventions.items()},
+        }
+
+
+# --- reading files
+def _parse(text: str, where: str) -> dict[str, Any]:
+    if not text.strip():
+        raise ScenarioError(f"{where}: the file is empty; a scenario needs at least [scenario] with a name")
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as e:
+        raise ScenarioError(f"{where}: not valid TOML: {e}") from None
+
+
+def _read(path: Path) -> str:
+    if not path.is_file():
+        raise ScenarioError(f"{path}: no such scenario file")
+    size = path.stat().st_size
+    if size > MAX_SCENARIO_BYTES:
+        raise ScenarioError(f"{path}: {size:,} bytes is too large for a scenario file "
+                            f"(at most {MAX_SCENARIO_BYTES:,})")
+    try:
+        return path.read_bytes().decode("utf-8")
+    except UnicodeDecodeError as e:
+        raise ScenarioError(f"{path}: not a UTF-8 text file ({e.reason} at byte {e.start})") from None
+
+
+def _merge(base: dict, over: dict) -> dict:
+    """Deep merge: tables merge key by key, anything else (numbers, lists) is replaced."""
+    out = copy.deepcopy(base)
+    for k, v in over.items():
+        out[k] = _merge(out[k], v) if isinstance(v, dict) and isinstance(out.get(k), dict) else copy.deepcopy(v)
+    return out
+
+
+def _extends_path(ext: Any, base_dir: Path, where: str) -> Path:
+    if not isinstance(ext, str) or not ext:
+        raise ScenarioError(f"{where}: scenario.extends = {ext!r}: must be a scenario file name such as 'baseline'")
+    candidate = base_dir / ext
+    if candidate.suffix != ".toml":
+        candidate = candidate.with_name(candidate.name + ".toml")
+    if not candidate.is_file():
+        raise ScenarioError(f"{where}: scenario.extends = {ext!r}: no scenario file {candidate}")
+    return candidate.resolve()
+
+
+def _chain(text: str, where: str, base_dir: Path, seen: tuple[Path, ...]) -> tuple[dict, list[tuple[str, str]]]:
+    """The raw scenario with everything it extends merged in, and the texts of all files involved."""
+    raw = _parse(text, where)
+    meta = raw.get("scenario")
+    if not isinstance(meta, dict) or "name" not in meta:
+        raise ScenarioError(f"{where}: missing [scenario] table with a name (e.g. name = \"my_option\")")
+    files = [(where, text)]
+    if "extends" not in meta:
+        return raw, files
+    parent = _extends_path(meta["extends"], base_dir, where)
+    if parent in seen:
+        cycle = " -> ".join(str(p.name) for p in (*seen, parent))
+        raise ScenarioError(f"{where}: scenario.extends makes a cycle: {cycle}")
+    parent_raw, parent_files = _chain(_read(parent), str(parent), parent.parent, (*seen, parent))
+    merged = _merge(parent_raw, raw)
+    # The child names and describes itself; only its settings are inherited.
+    merged["scenario"] = {k: v for k, v in merged["scenario"].items() if k != "extends"}
+    for key in ("description", "funding"):
+        if key not in meta:
+            merged["scenario"].pop(key, None)
+    return merged, files + parent_files
+
+
+# --- validation messages
+def _allowed_keys(loc: tuple) -> list[str]:
+    """Field names allowed at `loc` (for 'unknown field' messages)."""
+    cls: Any = ScenarioFile
+    for part in loc:
+        if isinstance(part, int):
+            continue
+        if not (isinstance(cls, type) and issubclass(cls, BaseModel)) or part not in cls.model_fields:
+            return []
+        ann = cls.model_fields[part].annotation
+        candidates = [ann, *typing.get_args(ann)]
+        for c in list(candidates):
+            candidates += list(typing.get_args(c))
+        cls = next((c for c in candidates if isinstance(c, type) and issubclass(c, BaseModel)), None)
+    if isinstance(cls, type) and issubclass(cls, BaseModel):
+        return list(cls.model_fields)
+    return []
+
+
+def _describe(e: ValidationError, where: str) -> str:
+    lines = []
+    for err in e.errors():
+        loc = tuple(err["loc"])
+        path = ".".join(str(x) for x in loc) or "(top level)"
+        if err["type"] == "extra_forbidden":
+            allowed = _allowed_keys(loc[:-1])
+            hint = f"; allowed: {', '.join(allowed)}" if allowed else ""
+            lines.append(f"{where}: unknown field {path}{hint}")
+        elif err["type"] == "missing":
+            lines.append(f"{where}: {path} is required")
+        else:
+            msg = err["msg"].removeprefix("Value error, ")
+            lines.append(f"{where}: {path} = {err.get('input')!r}: {msg}")
+    return "\n".join(lines)
+
+
+# --- public API
+def resolve(raw: dict[str, Any], where: str = "<scenario>", files=None) -> ResolvedScenario:
+    """Validate a raw scenario mapping (already merged with what it extends) and resolve its parameters."""
+    try:
+        sf = ScenarioFile.model_validate(raw)
+    except ValidationError as e:
+        raise ScenarioError(_describe(e, where)) from None
+    params = defaults()
+    errors, warnings = check_overrides(dict(sf.parameters), f"{where}: parameters")
+    params.update(sf.parameters)
+    interventions = {}
+    for name in REGISTRY:
+        cfg = getattr(sf.interventions, name)
+        if cfg is None:
+            continue
+        overrides = cfg.parameter_overrides()
+        e, w = check_overrides(overrides, f"{where}: interventions.{name}")
+        errors += e
+        warnings += w
+        params.update(overrides)
+        interventions[name] = cfg
+    if errors:
+        raise ScenarioError("\n".join(errors))
+    meta = sf.scenario
+    return ResolvedScenario(
+        name=meta.name, description=meta.description, funding=meta.funding, start=meta.start,
+        end=meta.end, params=params, interventions=interventions, raw=raw, files=list(files or []),
+        warnings=warnings,
+    )
+
+
+def load_scenario(path: str | Path) -> ResolvedScenario:
+    """Load, validate and resolve a scenario file.
+
+    Example:
+        >>> s = load_scenario("scenarios/baseline.toml")
+        >>> s.params["ocu_total_2019"]
+        22500.0
+    """
+    path = Path(path).resolve()
+    raw, files = _chain(_read(path), str(path), path.parent, (path,))
+    return resolve(raw, str(path), files)
+
+
+def parse_scenario(text: str, where: str = "<uploaded scenario>", base_dir: Path = SCENARIO_DIR) -> ResolvedScenario:
+    """Validate scenario TOML given as text (an upload); `extends` is looked up in `base_dir`."""
+    if len(text.encode()) > MAX_SCENARIO_BYTES:
+        raise ScenarioError(f"{where}: too large for a scenario file (at most {MAX_SCENARIO_BYTES:,} bytes)")
+    raw, files = _chain(text, where, base_dir, ())
+    return resolve(raw, where, files)
+
+
+def with_changes(scenario: ResolvedScenario, changes: dict[str, Any], name: str | None = None) -> ResolvedScenario:
+    """A copy of `scenario` with `changes` (same shape as a scenario file) merged in and re-validated.
+
+    Example:
+        >>> no_divert = with_changes(baseline, {"interventions": {"divert": {"enabled": False}}})
+    """
+    raw = _merge(scenario.raw, changes)
+    if name:
+        raw["scenario"]["name"] = name
+    return resolve(raw, f"{scenario.name} with changes", scenario.files)
