@@ -12,13 +12,19 @@ from model.population import NEVER, Status
 _N_STATUS = len(Status)
 
 
+def status_counts(pop) -> np.ndarray:
+    """(N_LA, n_status) counts of started OCU rows."""
+    o = pop.ocu
+    return np.bincount(
+        pop.la[o].astype(np.intp) * _N_STATUS + pop.status[o], minlength=N_LA * _N_STATUS
+    ).reshape(N_LA, _N_STATUS)
+
+
 def record_stocks(m) -> np.ndarray:
     """Record end-of-week stocks; returns the (N_LA, n_status) OCU status counts."""
     pop = m.pop
     o = pop.ocu
-    counts = np.bincount(
-        pop.la[o].astype(np.intp) * _N_STATUS + pop.status[o], minlength=N_LA * _N_STATUS
-    ).reshape(N_LA, _N_STATUS)
+    counts = status_counts(pop)
     S = Status
     m.add("ocu_active", counts[:, [S.USING, S.TREATMENT, S.HAT, S.REHAB]].sum(axis=1))
     m.add("in_treatment", counts[:, S.TREATMENT])

@@ -12,7 +12,7 @@ import mesa
 import numpy as np
 
 from model.calendar import Calendar
-from model.costs import accounting, record_stocks
+from model.costs import accounting, record_stocks, status_counts
 from model.interventions import REGISTRY
 from model.levers import N_LA, Levers
 from model.market import Market
@@ -54,8 +54,8 @@ class DrugMarketModel(mesa.Model):
         self.week = 0
         self.results = np.zeros((self.cal.n_weeks, len(NAMES), N_LA))
         self.pop = Population(self.p, self.cal, self.streams["population"])
-        self.next_reserve_slot = self.pop.first_reserve
         self.cocaine_rows = np.flatnonzero(self.pop.kind == Kind.COCAINE)
+        self.prolific_rows = np.flatnonzero(self.pop.prolific)
         self.alive_users = {
             "cocaine": np.bincount(self.pop.la[self.cocaine_rows], minlength=N_LA).astype(float),
             "cannabis": np.bincount(self.pop.la[self.pop.kind == Kind.CANNABIS], minlength=N_LA).astype(float),
@@ -66,6 +66,8 @@ class DrugMarketModel(mesa.Model):
             REGISTRY[name](cfg, self.p, self.cal) for name, cfg in scenario.interventions.items()
         ]
         self.arrested = np.empty(0, dtype=np.intp)
+        self._this_week = self.results[0]
+        self._counts = status_counts(self.pop)
         self.market = Market(self)
         self.datacollector = mesa.DataCollector(
             model_reporters={
@@ -82,15 +84,20 @@ class DrugMarketModel(mesa.Model):
     # --- recording
     def add(self, metric: str, values) -> None:
         """Add this week's per-LA values to `metric`."""
-        self.results[self.week, INDEX[metric]] += values
+        self._this_week[INDEX[metric]] += values
+
+    def status_counts(self) -> np.ndarray:
+        """(LA, status) counts of OCUs at the end of last week (= the start of this one)."""
+        return self._counts
 
     def now(self, metric: str) -> np.ndarray:
         """This week's per-LA values of `metric` so far."""
-        return self.results[self.week, INDEX[metric]]
+        return self._this_week[INDEX[metric]]
 
     # --- the week
     def step(self) -> None:
         week = self.week
+        self._this_week = self.results[week]
         self.levers.reset()
         active = [iv for iv in self.interventions if iv.active(week)]
         for iv in active:
@@ -102,8 +109,8 @@ class DrugMarketModel(mesa.Model):
         treatment(self)
         overdose(self)
         self.market.step()
-        counts = record_stocks(self)
-        accounting(self, counts, active)
+        self._counts = record_stocks(self)
+        accounting(self, self._counts, active)
         self.week += 1
         if self.week % COLLECT_EVERY_WEEKS == 0:
             self.datacollector.collect(self)

@@ -44,7 +44,8 @@ class Eth(IntEnum):
 ETH_NAMES = tuple(e.name.lower() for e in Eth)
 #: States in which a person lives in the community and can meet the police or buy drugs.
 COMMUNITY = (Status.USING, Status.TREATMENT, Status.HAT, Status.ABSTINENT)
-NEVER = np.iinfo(np.int32).min  # "no such week" for the week-of-event arrays
+NEVER = np.iinfo(np.int32).min  # "no such week" for the week-of-event arrays (always in the past)
+FOREVER = np.iinfo(np.int32).max  # end week of a stay that is not under way (never due)
 
 
 def _split(total: int, shares: np.ndarray, rng: np.random.Generator) -> np.ndarray:
@@ -71,7 +72,7 @@ class Population:
         # Reserve slots for initiation: far above the expected number (Poisson mean + 6 sd + margin).
         expected = p["ocu_initiation_per_year"] * years
         n_reserve = int(expected * 1.2 + 6 * np.sqrt(expected) + 50)
-        self.first_reserve = n_active + n_prison + n_abst
+        self.n_started = n_active + n_prison + n_abst
         self.n_ocu = n_active + n_prison + n_abst + n_reserve
 
         pop_16_59 = geo.column("population_16_64_2019") * p["share_16_59_of_16_64"]
@@ -113,6 +114,7 @@ class Population:
         self.status[o] = status
         self.opioid = np.zeros(n, dtype=bool)
         self.opioid[o] = rng.random(self.n_ocu) < p["ocu_opioid_share"]
+        self.opioid_f = self.opioid.astype(np.float32)
 
         # --- cannabis and cocaine users: a steady-state population by LA
         start = self.n_ocu
@@ -155,7 +157,7 @@ class Population:
         self.exposure = exposure.astype(np.float32)
 
         # --- event weeks and criminal-justice history
-        self.state_until = np.full(n, NEVER, dtype=np.int32)  # end of prison or rehab stay
+        self.state_until = np.full(n, FOREVER, dtype=np.int32)  # end of prison or rehab stay
         in_prison = self.status == Status.PRISON
         self.state_until[in_prison] = rng.integers(1, int(p["prison_mean_weeks"] * 2) + 2, in_prison.sum())
         self.risk_until = np.full(n, NEVER, dtype=np.int32)  # raised overdose risk (release, exit)
@@ -173,7 +175,17 @@ class Population:
     # --- views used by the processes
     @property
     def ocu(self) -> slice:
-        return slice(0, self.n_ocu)
+        """OCU rows that have started (reserve slots are activated in order, so this is a prefix)."""
+        return slice(0, self.n_started)
+
+    def start_ocus(self, n: int) -> np.ndarray:
+        """Activate the next `n` reserve slots as new OCUs; returns their rows."""
+        if self.n_started + n > self.n_ocu:
+            raise RuntimeError("OCU reserve slots exhausted; the reserve in Population is too small")
+        idx = np.arange(self.n_started, self.n_started + n)
+        self.status[idx] = Status.USING
+        self.n_started += n
+        return idx
 
     def counts_by_status(self) -> np.ndarray:
         return np.bincount(self.status, minlength=len(Status))

@@ -50,7 +50,7 @@ class CrimeGroup(mesa.Agent):
             due = sum(1 for w in self.pending_replacements if w <= week)
             if due:
                 self.pending_replacements = [w for w in self.pending_replacements if w > week]
-        lam = market.growth_per_week * (self.n_lines + market.seed_lines) * market.room_share
+        lam = market.opening_rate * (self.n_lines + market.seed_lines)
         for _ in range(due + poisson_small(market.py_rng, lam)):
             if not market.open_line(self):
                 break

@@ -45,7 +45,7 @@ class Market:
         self.county_count = np.zeros(self.n_county)
         self.growth_per_week = p["line_growth_per_year"] / WEEKS_PER_YEAR
         self.seed_lines = SEED_LINES
-        self.room_share = 1.0
+        self.opening_rate = 0.0
         self.opened = np.zeros(N_LA)
         for _ in range(int(p["lines_initial_2019"])):
             self.open_line(self.groups[self.py_rng.randrange(len(self.groups))], week=-1)
@@ -103,7 +103,8 @@ class Market:
         rng = m.streams["market"]
         lines = self.lines
         self.opened.fill(0)
-        self.room_share = max(0.0, 1.0 - self.n_active / p["line_carrying_capacity"])
+        room_share = max(0.0, 1.0 - self.n_active / p["line_carrying_capacity"])
+        self.opening_rate = self.growth_per_week * room_share
         self.agentset.shuffle_do("step")
         m.add("lines_opened", self.opened)
 

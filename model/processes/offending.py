@@ -30,9 +30,11 @@ def offending(m) -> None:
     crimes = rng.poisson(np.bincount(la, weights=lam, minlength=N_LA)).astype(float)
     recorded = rng.binomial(crimes.astype(np.int64), p["acq_crime_recorded_prob"])
     # Each offence leads to an arrest with the same chance, so arrests thin the offence rate.
-    arrest_share = p["arrests_per_untreated_ocu_per_year"] / per_year
-    u = rng.random(pop.n_ocu, dtype=np.float32)
-    m.arrested = np.flatnonzero(u < -np.expm1(-lam * np.float32(arrest_share)))
+    arrest_share = np.float32(p["arrests_per_untreated_ocu_per_year"] / per_year)
+    u = rng.random(o.stop, dtype=np.float32)
+    # 1 - exp(-x) <= x: screen with the cheap bound, then test the few candidates exactly.
+    cand = np.flatnonzero(u < lam * arrest_share)
+    m.arrested = cand[u[cand] < -np.expm1(-lam[cand] * arrest_share)]
     m.add("acquisitive_crimes", crimes)
     m.add("acquisitive_crimes_recorded", recorded)
     m.add("crime_cost_gbp", crimes * p["acq_crime_unit_cost_gbp"])

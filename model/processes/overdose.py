@@ -2,7 +2,8 @@
 
 Opiate users overdose at a weekly hazard modified by treatment, by the weeks after prison release or
 leaving treatment, and by adulterant waves. A witnessed overdose is reversed where naloxone is at hand
-(a peer kit or an officer carrying it); an unreversed overdose is fatal with a set chance.
+(a peer kit or an officer carrying it); an unreversed overdose is fatal with a set chance. One uniform per
+OCU per week decides all of this (bottom tail: overdose and its outcome; top tail: other deaths).
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from model.calendar import WEEKS_PER_YEAR, weekly_prob
 from model.levers import N_LA
 from model.population import Status
 from model.processes._tables import by_status
+from model.processes.split import split
 
 
 def overdose(m) -> None:
@@ -21,42 +23,36 @@ def overdose(m) -> None:
     o = pop.ocu
     st = pop.status[o]
     la = pop.la[o]
-    u = rng.random((3, pop.n_ocu), dtype=np.float32)
+    u = rng.random(o.stop)
 
-    mult = by_status(using=1.0, treatment=p["ost_overdose_multiplier"], hat=p["hat_overdose_multiplier"])[st]
-    mult = np.where(pop.risk_until[o] >= week, mult * pop.risk_mult[o], mult) * lv.overdose_mult[la]
-    hazard = mult * np.float32(weekly_prob(p["overdose_rate_per_year"])) * pop.opioid[o]
-    od = np.flatnonzero(u[0] < hazard)
+    table = by_status(using=1.0, treatment=p["ost_overdose_multiplier"], hat=p["hat_overdose_multiplier"])
+    hazard = table[st] * pop.opioid_f[o] * np.float32(weekly_prob(p["overdose_rate_per_year"]))
+    risky = np.flatnonzero(pop.risk_until[o] >= week)
+    hazard[risky] *= pop.risk_mult[risky]
+    if (lv.overdose_mult != 1).any():
+        hazard *= lv.overdose_mult[la].astype(np.float32)
+    od = np.flatnonzero(u < hazard)
 
-    # Naloxone at the scene: peer kits, then officers in the LA (independent chances).
+    od_la = la[od].astype(np.intp)
+    on_site = st[od] == Status.HAT  # supervised dosing: witnessed, naloxone to hand
+    v = u[od] / hazard[od]
+    witnessed, v = split(v, np.where(on_site, 1.0, p["overdose_witnessed_prob"]))
+    by_peer, v = split(v, np.where(on_site, 1.0, p["peer_naloxone_at_witnessed_prob"]) * witnessed)
     officer_p = -np.expm1(np.log1p(-p["officer_naloxone_attend_prob_per_officer"]) * lv.naloxone_officers)
-    peer_p = p["peer_naloxone_at_witnessed_prob"]
-    od_la = la[od]
-    on_site = st[od] == Status.HAT  # supervised dosing: always witnessed, naloxone to hand
-    w = p["overdose_witnessed_prob"]
-    witnessed = on_site | (u[1, od] < w)
-    v = np.where(on_site, 0.0, u[1, od] / w)  # uniform again, given witnessed
-    by_peer = witnessed & (v < peer_p)
-    by_officer = witnessed & ~by_peer & ((v - peer_p) / (1 - peer_p) < officer_p[od_la])
+    by_officer, v = split(v, officer_p[od_la] * (witnessed & ~by_peer))
     attempted = by_peer | by_officer
-    # One draw decides both a failed reversal (rare) and fatality without naloxone.
-    d2 = u[2, od]
-    reversed_ = attempted & (d2 >= 1 - p["naloxone_reversal_prob"])
-    fatal_p = np.minimum(1.0, p["overdose_fatality_prob"] * lv.fatality_mult[od_la])
-    dies = ~reversed_ & (d2 < fatal_p)
-    dead = od[dies]
-    st[dead] = Status.DEAD
+    failed, v = split(v, (1.0 - p["naloxone_reversal_prob"]) * attempted)
+    reversed_ = attempted & ~failed
+    dies = ~reversed_ & (v < np.minimum(1.0, p["overdose_fatality_prob"] * lv.fatality_mult[od_la]))
+    st[od[dies]] = Status.DEAD
 
-    # Other causes and crack-only poisoning among those who did not overdose, on the same third draw.
-    alive = (st != Status.DEAD) & (st != Status.NOT_STARTED)
-    p_other = np.float32(weekly_prob(p["ocu_other_death_rate_per_year"]))
-    p_coc = np.float32(weekly_prob(p["cocaine_poisoning_death_rate_per_year"]))
-    not_od = np.ones(pop.n_ocu, dtype=bool)
-    not_od[od] = False
-    other = np.flatnonzero(alive & not_od & (u[2] < p_other))
-    crack = np.flatnonzero(
-        alive & not_od & ~pop.opioid[o] & (st == Status.USING) & (u[2] >= p_other) & (u[2] < p_other + p_coc)
-    )
+    # Top tail of the same draw: other-cause deaths, and fatal poisoning of crack-only users.
+    p_other = weekly_prob(p["ocu_other_death_rate_per_year"])
+    p_crack = weekly_prob(p["cocaine_poisoning_death_rate_per_year"])
+    tail = np.flatnonzero(u >= 1.0 - p_other - p_crack)
+    tail = tail[st[tail] != Status.DEAD]
+    other = tail[u[tail] >= 1.0 - p_other]
+    crack = tail[(u[tail] < 1.0 - p_other) & ~pop.opioid[tail] & (st[tail] == Status.USING)]
     st[other] = Status.DEAD
     st[crack] = Status.DEAD
 
@@ -72,6 +68,5 @@ def overdose(m) -> None:
     m.add("overdoses", np.bincount(od_la, minlength=N_LA))
     m.add("overdoses_reversed", np.bincount(od_la[reversed_], minlength=N_LA))
     m.add("officer_naloxone_reversals", np.bincount(od_la[reversed_ & by_officer], minlength=N_LA))
-    m.add("drug_deaths", np.bincount(od_la[dies], minlength=N_LA)
-          + np.bincount(la[crack], minlength=N_LA) + c_la)
+    m.add("drug_deaths", np.bincount(od_la[dies], minlength=N_LA) + np.bincount(la[crack], minlength=N_LA) + c_la)
     m.add("deaths_other_causes", np.bincount(la[other], minlength=N_LA))

@@ -2,7 +2,8 @@
 discharge; HAT waiting list and places; Offender to Rehab referrals; initiation of new OCUs.
 
 One uniform draw per OCU row per week decides that person's competing transitions, based on their status
-at the start of the process, so nobody makes two moves in one week.
+at the start of the process, so nobody makes two moves in one week; the draws and the order of transitions
+do not depend on which interventions are on.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ import numpy as np
 
 from model.calendar import WEEKS_PER_YEAR, weekly_prob
 from model.levers import N_LA
-from model.population import NEVER, Status
+from model.population import FOREVER, NEVER, Status
 
 
 def enter_treatment(m, idx: np.ndarray) -> None:
@@ -41,41 +42,45 @@ def treatment(m) -> None:
     rng = m.streams["treatment"]
     o = pop.ocu
     st = pop.status[o]  # a view: writes go to the population
-    st0 = st.copy()
-    u = rng.random(pop.n_ocu)
-    until = pop.state_until[o]
+    u = rng.random(o.stop)
 
-    # Discharges from prison and rehab at the end of their stay.
-    released = (st0 == Status.PRISON) & (until <= week)
-    st[released] = Status.USING
-    pop.risk_until[o][released] = week + int(p["release_risk_weeks"])
-    pop.risk_mult[o][released] = p["release_overdose_multiplier"]
-    discharged = (st0 == Status.REHAB) & (until <= week)
-    stays_abstinent = discharged & (u < p["rehab_abstinent_exit_prob"])
-    st[stays_abstinent] = Status.ABSTINENT
-    st[discharged & ~stays_abstinent] = Status.USING
-
-    # Community transitions, competing risks on one draw.
+    # Weekly transition chances; a person moves at most once, so only low draws need a look.
     p_in = weekly_prob(p["treatment_self_entry_per_year"])
     p_stop = weekly_prob(p["spontaneous_cessation_per_year"])
     p_out = weekly_prob(p["treatment_exit_per_year"])
     p_rehab = weekly_prob(p["community_rehab_entry_per_year"])
-    using = st0 == Status.USING
-    enters = using & (u < p_in)
-    st[using & (u >= p_in) & (u < p_in + p_stop)] = Status.ABSTINENT
-    in_tx = st0 == Status.TREATMENT
-    leaves = in_tx & (u < p_out)
-    success = leaves & (u < p_out * p["treatment_successful_exit_share"])
-    st[success] = Status.ABSTINENT
-    dropout = leaves & ~success
+    p_relapse = weekly_prob(p["abstinent_relapse_per_year"])
+    p_hat_out = weekly_prob(p["hat_dropout_per_year"])
+    cand = np.flatnonzero(u < max(p_in + p_stop, p_out + p_rehab, p_relapse, p_hat_out))
+    s, uc = st[cand], u[cand]
+
+    # Discharges from prison and rehab at the end of their stay (these people make no other move).
+    due = np.flatnonzero(pop.state_until[o] <= week)
+    pop.state_until[due] = FOREVER
+    released = due[st[due] == Status.PRISON]
+    st[released] = Status.USING
+    pop.risk_until[released] = week + int(p["release_risk_weeks"])
+    pop.risk_mult[released] = p["release_overdose_multiplier"]
+    discharged = due[st[due] == Status.REHAB]
+    abstinent = u[discharged] < p["rehab_abstinent_exit_prob"]
+    st[discharged[abstinent]] = Status.ABSTINENT
+    st[discharged[~abstinent]] = Status.USING
+
+    using = s == Status.USING
+    enters = cand[using & (uc < p_in)]
+    st[cand[using & (uc >= p_in) & (uc < p_in + p_stop)]] = Status.ABSTINENT
+    in_tx = s == Status.TREATMENT
+    leaves = in_tx & (uc < p_out)
+    success = leaves & (uc < p_out * p["treatment_successful_exit_share"])
+    st[cand[success]] = Status.ABSTINENT
+    dropout = cand[leaves & ~success]
     st[dropout] = Status.USING
-    pop.risk_until[o][dropout] = week + int(p["treatment_exit_risk_weeks"])
-    pop.risk_mult[o][dropout] = p["treatment_exit_overdose_multiplier"]
-    st[(st0 == Status.ABSTINENT) & (u < weekly_prob(p["abstinent_relapse_per_year"]))] = Status.USING
-    st[(st0 == Status.HAT) & (u < weekly_prob(p["hat_dropout_per_year"]))] = Status.TREATMENT
-    enter_treatment(m, np.flatnonzero(enters))
-    to_rehab = np.flatnonzero(in_tx & (u >= p_out) & (u < p_out + p_rehab))
-    admit_to_rehab(m, to_rehab, rng)
+    pop.risk_until[dropout] = week + int(p["treatment_exit_risk_weeks"])
+    pop.risk_mult[dropout] = p["treatment_exit_overdose_multiplier"]
+    st[cand[(s == Status.ABSTINENT) & (uc < p_relapse)]] = Status.USING
+    st[cand[(s == Status.HAT) & (uc < p_hat_out)]] = Status.TREATMENT
+    enter_treatment(m, enters)
+    admit_to_rehab(m, cand[in_tx & (uc >= p_out) & (uc < p_out + p_rehab)], rng)
 
     hat(m)
     offender_to_rehab(m)
@@ -126,13 +131,13 @@ def offender_to_rehab(m) -> None:
         return
     rng = m.streams["o2r"]
     o = pop.ocu
-    st = pop.status[o]
     referrals = rng.poisson(lv.o2r_staff * p["o2r_referrals_per_staff_year"] / WEEKS_PER_YEAR)
     admitted = []
+    prolific = m.prolific_rows[m.prolific_rows < o.stop]
+    s = pop.status[prolific]
+    prolific = prolific[(s == Status.USING) | (s == Status.TREATMENT)]
     for a in np.flatnonzero(referrals):
-        pool = np.flatnonzero(
-            pop.prolific[o] & (pop.la[o] == a) & ((st == Status.USING) | (st == Status.TREATMENT))
-        )
+        pool = prolific[pop.la[prolific] == a]
         chosen = rng.choice(pool, size=min(referrals[a], pool.size), replace=False)
         ok = rng.random(chosen.size) < p["o2r_assessed_prob"] * p["o2r_admission_prob"]
         admitted.append(chosen[ok])
@@ -146,13 +151,6 @@ def offender_to_rehab(m) -> None:
 def initiation(m) -> None:
     """New OCUs take the next reserve slots (whose LA and demographics were drawn at the start)."""
     n = int(m.streams["initiation"].poisson(m.p["ocu_initiation_per_year"] / WEEKS_PER_YEAR))
-    if n == 0:
-        return
-    pop = m.pop
-    start = m.next_reserve_slot
-    if start + n > pop.n_ocu:
-        raise RuntimeError("OCU reserve slots exhausted; raise the reserve in population.py")
-    idx = np.arange(start, start + n)
-    pop.status[idx] = Status.USING
-    m.next_reserve_slot += n
-    m.add("new_ocus", np.bincount(pop.la[idx], minlength=N_LA))
+    if n:
+        idx = m.pop.start_ocus(n)
+        m.add("new_ocus", np.bincount(m.pop.la[idx], minlength=N_LA))

@@ -2,22 +2,17 @@
 
 from __future__ import annotations
 
-import numpy as np
-
 from model.calendar import WEEKS_PER_YEAR
-from model.levers import N_LA
 from model.processes._tables import by_status
 
 
 def use_and_purchase(m) -> None:
-    pop, p = m.pop, m.p
-    o = pop.ocu
+    p = m.p
     spend = by_status(
         using=1.0, treatment=p["ost_street_spend_fraction"], hat=p["hat_street_spend_fraction"]
     )
-    ocu_spend = np.bincount(pop.la[o], weights=spend[pop.status[o]], minlength=N_LA)
     revenue = (
-        ocu_spend * p["ocu_street_spend_gbp_per_week"]
+        m.status_counts() @ spend * p["ocu_street_spend_gbp_per_week"]
         + m.alive_users["cocaine"] * (p["cocaine_spend_gbp_per_year"] / WEEKS_PER_YEAR)
         + m.alive_users["cannabis"] * (p["cannabis_spend_gbp_per_year"] / WEEKS_PER_YEAR)
     )
