@@ -24,7 +24,7 @@ class Metric:
 _BASE = [
     Metric("drug_deaths", "flow", "persons", "Deaths from drug poisoning", "lower"),
     Metric("overdoses", "flow", "events", "Overdoses (fatal and non-fatal)", "lower"),
-    Metric("overdoses_reversed", "flow", "events", "Overdoses reversed with naloxone", "higher"),
+    Metric("overdoses_reversed", "flow", "events", "Life-threatening overdoses reversed with naloxone", "higher"),
     Metric("officer_naloxone_reversals", "flow", "events", "Overdoses reversed by officers' naloxone"),
     Metric("deaths_other_causes", "flow", "persons", "Deaths of OCUs from other causes", "lower"),
     Metric("ocu_active", "stock", "persons", "OCUs in the community, using or in treatment", "lower"),

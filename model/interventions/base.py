@@ -8,7 +8,7 @@ import datetime as dt
 from typing import Annotated, ClassVar, Literal
 
 import numpy as np
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StrictBool, model_validator
 
 from model.calendar import EARLIEST, LATEST, Calendar
 from model.levers import N_LA, Levers
@@ -41,7 +41,7 @@ class InterventionConfig(BaseModel):
     model_config = ConfigDict(extra="forbid")
     PARAMS: ClassVar[dict[str, str]] = {}
 
-    enabled: bool = True
+    enabled: StrictBool = True
     start: dt.date | None = None
     end: dt.date | None = None
 

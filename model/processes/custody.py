@@ -1,5 +1,9 @@
 """Custody: arrests for trigger offences, drug testing on arrest, arrest referral (CARS, RADAR) into
-treatment, and custodial sentences."""
+treatment, and custodial sentences.
+
+Arrested OCUs' decisions come from one uniform per OCU row per week (split into a chain of decisions), so
+the draws stay aligned across scenarios; sampled arrests of cocaine users use their own stream.
+"""
 
 from __future__ import annotations
 
@@ -8,53 +12,53 @@ import numpy as np
 from model.calendar import WEEKS_PER_YEAR
 from model.levers import N_LA
 from model.population import Status
-from model.processes.treatment import _stay_weeks, enter_treatment
+from model.processes.split import split
+from model.processes.treatment import enter_treatment, stay_weeks
 
 
-def _referrals(m, positive: np.ndarray, u: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Who the arrest referral service refers (all routes) and which of those came through RADAR."""
+def _referrals(m, positive: np.ndarray, v: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Who the arrest referral service refers (all routes), which came through RADAR, and fresh uniforms."""
     p, lv = m.p, m.levers
-    if not lv.cars_active:
-        none = np.zeros(positive.size, dtype=bool)
-        return none, none
     p_ref = np.where(positive, p["cars_referral_prob_positive_test"], p["cars_voluntary_referral_prob"])
-    referred = u < p_ref
-    radar = np.zeros_like(referred)
-    if lv.radar_active:
-        radar = ~referred & (u < p_ref + p["radar_referral_prob"])
-        referred |= radar
-    return referred, radar
+    p_radar = p["radar_referral_prob"] if lv.radar_active else 0.0
+    p_any = (p_ref + (1 - p_ref) * p_radar) * lv.cars_active
+    referred, v = split(v, p_any)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        radar_given_referred = np.where(p_any > 0, (1 - p_ref) * p_radar / p_any, 0.0)
+    radar, v = split(v, radar_given_referred * referred)
+    return referred, radar, v
 
 
 def custody(m) -> None:
     pop, p, lv, week = m.pop, m.p, m.levers, m.week
-    rng = m.streams["custody"]
+    u = m.streams["custody"].random(pop.ocu.stop)
 
     # OCUs arrested this week (drawn by the offending process).
     a = m.arrested
     st = pop.status[a]
     la = pop.la[a]
-    u = rng.random((4, a.size))
     using = (st == Status.USING) | (st == Status.TREATMENT) | (st == Status.HAT)
     tested = lv.drug_testing_active
-    positive = tested & using & (u[0] < p["drug_test_positive_prob"])
-    referred, radar = _referrals(m, positive, u[1])
-    sentenced = u[2] < p["custodial_sentence_prob"]
+    positive, v = split(u[a], p["drug_test_positive_prob"] * (tested & using))
+    referred, radar, v = _referrals(m, positive, v)
+    sentenced, v = split(v, p["custodial_sentence_prob"])
     to_prison = a[sentenced]
     pop.status[to_prison] = Status.PRISON
-    pop.state_until[to_prison] = week + _stay_weeks(rng, p["prison_mean_weeks"], to_prison.size)
+    pop.state_until[to_prison] = week + stay_weeks(v[sentenced], p["prison_mean_weeks"])
     np.add.at(pop.n_cars, a[referred], 1)
-    entering = a[referred & ~sentenced & (st == Status.USING) & (u[3] < p["cars_treatment_entry_prob"])]
-    enter_treatment(m, entering)
+    entering = referred & ~sentenced & (st == Status.USING) & (v < p["cars_treatment_entry_prob"])
+    enter_treatment(m, a[entering])
 
     # Powder cocaine users arrested for trigger offences: sampled, as most are never arrested.
+    rng = m.streams["custody_cocaine"]
     coc = m.cocaine_rows
     k = rng.poisson(m.alive_users["cocaine"].sum() * p["cocaine_user_arrest_rate_per_year"] / WEEKS_PER_YEAR)
     c = coc[rng.integers(0, coc.size, k)]
-    c = c[pop.status[c] == Status.USING]
-    uc = rng.random((2, c.size))
-    c_positive = tested & (uc[0] < p["drug_test_positive_prob"])
-    c_referred, c_radar = _referrals(m, c_positive, uc[1])
+    uc = rng.random(k)
+    alive = pop.status[c] == Status.USING
+    c, uc = c[alive], uc[alive]
+    c_positive, vc = split(uc, p["drug_test_positive_prob"] * tested)
+    c_referred, c_radar, _ = _referrals(m, c_positive, vc)
     c_la = pop.la[c]
 
     m.add("arrests_ocu", np.bincount(la, minlength=N_LA))
@@ -65,6 +69,3 @@ def custody(m) -> None:
     m.add("radar_referrals", np.bincount(la[radar], minlength=N_LA)
           + np.bincount(c_la[c_radar], minlength=N_LA))
     m.add("prison_receptions", np.bincount(pop.la[to_prison], minlength=N_LA))
-
-
-

@@ -16,7 +16,6 @@ from model.processes._tables import by_status
 def offending(m) -> None:
     pop, p = m.pop, m.p
     o = pop.ocu
-    rng = m.streams["offending"]
     per_year = p["crime_cost_per_untreated_ocu_gbp_per_year"] / p["acq_crime_unit_cost_gbp"]
     mult = by_status(
         using=1.0,
@@ -27,11 +26,14 @@ def offending(m) -> None:
     )
     lam = pop.offend[o] * mult[pop.status[o]] * np.float32(per_year / WEEKS_PER_YEAR)
     la = pop.la[o]
-    crimes = rng.poisson(np.bincount(la, weights=lam, minlength=N_LA)).astype(float)
-    recorded = rng.binomial(crimes.astype(np.int64), p["acq_crime_recorded_prob"])
+    # Event counts and per-person arrests use separate streams, so the arrest draws stay aligned across
+    # scenarios however many offences there are.
+    counts_rng = m.streams["crime_counts"]
+    crimes = counts_rng.poisson(np.bincount(la, weights=lam, minlength=N_LA)).astype(float)
+    recorded = counts_rng.binomial(crimes.astype(np.int64), p["acq_crime_recorded_prob"])
     # Each offence leads to an arrest with the same chance, so arrests thin the offence rate.
     arrest_share = np.float32(p["arrests_per_untreated_ocu_per_year"] / per_year)
-    u = rng.random(o.stop, dtype=np.float32)
+    u = m.streams["arrests"].random(o.stop, dtype=np.float32)
     # 1 - exp(-x) <= x: screen with the cheap bound, then test the few candidates exactly.
     cand = np.flatnonzero(u < lam * arrest_share)
     m.arrested = cand[u[cand] < -np.expm1(-lam[cand] * arrest_share)]

@@ -1,8 +1,9 @@
 """Overdose, naloxone reversal and death; other-cause deaths of OCUs; fatal cocaine poisoning.
 
 Opiate users overdose at a weekly hazard modified by treatment, by the weeks after prison release or
-leaving treatment, and by adulterant waves. A witnessed overdose is reversed where naloxone is at hand
-(a peer kit or an officer carrying it); an unreversed overdose is fatal with a set chance. One uniform per
+leaving treatment, and by adulterant waves. A share are life-threatening; of those, a witnessed one is
+reversed where naloxone is at hand (a peer kit or an officer carrying it), and an unreversed one is fatal
+with a set chance. One uniform per
 OCU per week decides all of this (bottom tail: overdose and its outcome; top tail: other deaths).
 """
 
@@ -36,14 +37,17 @@ def overdose(m) -> None:
     od_la = la[od].astype(np.intp)
     on_site = st[od] == Status.HAT  # supervised dosing: witnessed, naloxone to hand
     v = u[od] / hazard[od]
-    witnessed, v = split(v, np.where(on_site, 1.0, p["overdose_witnessed_prob"]))
+    # Only life-threatening overdoses call for naloxone and can kill.
+    severe, v = split(v, p["overdose_severe_share"])
+    witnessed, v = split(v, np.where(on_site, 1.0, p["overdose_witnessed_prob"]) * severe)
     by_peer, v = split(v, np.where(on_site, 1.0, p["peer_naloxone_at_witnessed_prob"]) * witnessed)
     officer_p = -np.expm1(np.log1p(-p["officer_naloxone_attend_prob_per_officer"]) * lv.naloxone_officers)
     by_officer, v = split(v, officer_p[od_la] * (witnessed & ~by_peer))
     attempted = by_peer | by_officer
     failed, v = split(v, (1.0 - p["naloxone_reversal_prob"]) * attempted)
     reversed_ = attempted & ~failed
-    dies = ~reversed_ & (v < np.minimum(1.0, p["overdose_fatality_prob"] * lv.fatality_mult[od_la]))
+    fatal = np.minimum(1.0, p["severe_overdose_fatality_prob"] * lv.fatality_mult[od_la])
+    dies = severe & ~reversed_ & (v < fatal)
     st[od[dies]] = Status.DEAD
 
     # Top tail of the same draw: other-cause deaths, and fatal poisoning of crack-only users.
@@ -58,8 +62,9 @@ def overdose(m) -> None:
 
     # Powder cocaine users: rare deaths, sampled.
     coc = m.cocaine_rows
-    k = rng.poisson(m.alive_users["cocaine"].sum() * p["cocaine_poisoning_death_rate_per_year"] / WEEKS_PER_YEAR)
-    c = np.unique(coc[rng.integers(0, coc.size, k)])
+    coc_rng = m.streams["cocaine_deaths"]
+    k = coc_rng.poisson(m.alive_users["cocaine"].sum() * p["cocaine_poisoning_death_rate_per_year"] / WEEKS_PER_YEAR)
+    c = np.unique(coc[coc_rng.integers(0, coc.size, k)])
     c = c[pop.status[c] == Status.USING]
     pop.status[c] = Status.DEAD
     c_la = np.bincount(pop.la[c], minlength=N_LA)

@@ -63,12 +63,15 @@ def policing(m) -> None:
     )
     accept = carrying[pop.status[cand]]
     accept = np.where(pop.divert_until[cand] >= week, accept * p["divert_detection_multiplier"], accept)
-    d = cand[rng.random(cand.size) < accept]
+    # Draws are sized by the candidates (whose number does not depend on the state), not by detections.
+    draws = rng.random((6, cand.size))
+    kept = draws[0] < accept
+    d = cand[kept]
+    u = draws[1:, kept]
     n = d.size
     la, eth = pop.la[d].astype(np.intp), pop.eth[d].astype(np.intp)
     charge_p = np.array([p[f"charge_prob_2019_{e}"] for e in ETH_NAMES])[eth]
     caution_p = np.array([p[f"caution_prob_2019_{e}"] for e in ETH_NAMES])[eth]
-    u = rng.random((4, n))
 
     # Outcomes under 2019 practice, used for everyone when Divert is off.
     charged = u[2] < charge_p
@@ -91,9 +94,8 @@ def policing(m) -> None:
         pop.n_divert[d[referred]] += 1
         pop.divert_until[d[engaged]] = week + int(p["divert_effect_weeks"])
         pop.divert_nonengaged[d[referred]] = ~engaged[referred]
-        ocu_engaged = d[engaged & (pop.kind[d] == Kind.OCU) & (pop.status[d] == Status.USING)]
-        entering = ocu_engaged[rng.random(ocu_engaged.size) < p["divert_treatment_entry_prob"]]
-        enter_treatment(m, entering)
+        ocu_engaged = engaged & (pop.kind[d] == Kind.OCU) & (pop.status[d] == Status.USING)
+        enter_treatment(m, d[ocu_engaged & (u[4] < p["divert_treatment_entry_prob"])])
 
     np.add.at(pop.n_charge, d[charged], 1)
     np.add.at(pop.n_caution, d[cautioned], 1)

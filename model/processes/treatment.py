@@ -25,15 +25,19 @@ def enter_treatment(m, idx: np.ndarray) -> None:
     m.add("treatment_entries", np.bincount(pop.la[idx], minlength=N_LA))
 
 
-def _stay_weeks(rng: np.random.Generator, mean: float, n: int) -> np.ndarray:
-    """Lengths of stay (weeks, at least 1), geometric with the given mean."""
-    return rng.geometric(1.0 / max(mean, 1.0), n).astype(np.int32)
+def stay_weeks(v: np.ndarray, mean: float) -> np.ndarray:
+    """Lengths of stay (weeks, at least 1), geometric with the given mean, from uniforms `v`."""
+    q = 1.0 / max(mean, 1.0)
+    if q >= 1.0:
+        return np.ones(np.shape(v), dtype=np.int32)
+    return np.maximum(1, np.ceil(np.log1p(-np.asarray(v)) / np.log1p(-q))).astype(np.int32)
 
 
-def admit_to_rehab(m, idx: np.ndarray, rng: np.random.Generator) -> None:
+def admit_to_rehab(m, idx: np.ndarray, v: np.ndarray) -> None:
+    """Admit `idx` to residential rehab; `v` are their uniforms for the length of stay."""
     pop = m.pop
     pop.status[idx] = Status.REHAB
-    pop.state_until[idx] = m.week + _stay_weeks(rng, m.p["rehab_mean_weeks"], idx.size)
+    pop.state_until[idx] = m.week + stay_weeks(v, m.p["rehab_mean_weeks"])
     m.add("rehab_admissions", np.bincount(pop.la[idx], minlength=N_LA))
 
 
@@ -80,7 +84,8 @@ def treatment(m) -> None:
     st[cand[(s == Status.ABSTINENT) & (uc < p_relapse)]] = Status.USING
     st[cand[(s == Status.HAT) & (uc < p_hat_out)]] = Status.TREATMENT
     enter_treatment(m, enters)
-    admit_to_rehab(m, cand[in_tx & (uc >= p_out) & (uc < p_out + p_rehab)], rng)
+    rehab = in_tx & (uc >= p_out) & (uc < p_out + p_rehab)
+    admit_to_rehab(m, cand[rehab], (uc[rehab] - p_out) / p_rehab)
 
     hat(m)
     offender_to_rehab(m)
@@ -106,7 +111,7 @@ def hat(m) -> None:
         & (pop.n_treatment_episodes[o] > 0)
         & (places[la] > 0)
     )
-    u = rng.random(pop.n_ocu)
+    u = rng.random(o.stop)
     wait[eligible & (wait == NEVER) & (u < p["hat_referral_prob_per_week"])] = week
     wait[~eligible] = NEVER
     occupied = np.bincount(la[in_hat], minlength=N_LA)
@@ -139,12 +144,13 @@ def offender_to_rehab(m) -> None:
     for a in np.flatnonzero(referrals):
         pool = prolific[pop.la[prolific] == a]
         chosen = rng.choice(pool, size=min(referrals[a], pool.size), replace=False)
-        ok = rng.random(chosen.size) < p["o2r_assessed_prob"] * p["o2r_admission_prob"]
-        admitted.append(chosen[ok])
+        v = rng.random(chosen.size)
+        ok = v < p["o2r_assessed_prob"] * p["o2r_admission_prob"]
+        admitted.append((chosen[ok], rng.random(ok.sum())))
     m.add("o2r_referrals", referrals)
     if admitted:
-        idx = np.concatenate(admitted)
-        admit_to_rehab(m, idx, rng)
+        idx = np.concatenate([a for a, _ in admitted])
+        admit_to_rehab(m, idx, np.concatenate([v for _, v in admitted]))
         m.add("o2r_admissions", np.bincount(pop.la[idx], minlength=N_LA))
 
 

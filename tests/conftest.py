@@ -1,0 +1,53 @@
+"""Shared fixtures and helpers: the baseline scenario, short horizons, and paired-seed comparisons."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from model.calendar import Calendar
+from model.metrics import INDEX
+from model.runner import run_one
+from model.scenario import load_scenario, with_changes
+
+ROOT = Path(__file__).resolve().parent.parent
+SCENARIOS = ROOT / "scenarios"
+
+# Two-sided 90% Student t quantiles (0.95) by degrees of freedom, for paired-seed intervals.
+_T95 = {1: 6.314, 2: 2.920, 3: 2.353, 4: 2.132, 5: 2.015, 6: 1.943, 7: 1.895, 8: 1.860, 9: 1.833}
+
+
+@pytest.fixture(scope="session")
+def baseline():
+    return load_scenario(SCENARIOS / "baseline.toml")
+
+
+def shorten(scenario, end: str, **changes):
+    """The scenario ending at `end` (ISO date), with optional further changes merged in."""
+    return with_changes(scenario, {"scenario": {"end": end}, **changes})
+
+
+def total(scenario, results: np.ndarray, metric: str, start: str | None = None, end: str | None = None) -> float:
+    """Force-wide sum of a weekly metric over the weeks starting in [start, end]."""
+    cal = Calendar(scenario.start, scenario.end)
+    weeks = cal.week_starts()
+    sel = np.ones(len(weeks), dtype=bool)
+    if start:
+        sel &= weeks >= np.datetime64(start)
+    if end:
+        sel &= weeks <= np.datetime64(end)
+    return float(results[sel, INDEX[metric]].sum())
+
+
+def paired_interval(diffs) -> tuple[float, float, float]:
+    """Mean of paired differences with its two-sided 90% t-interval."""
+    d = np.asarray(diffs, dtype=float)
+    half = _T95[len(d) - 1] * d.std(ddof=1) / np.sqrt(len(d))
+    return d.mean(), d.mean() - half, d.mean() + half
+
+
+def paired_runs(a, b, seeds):
+    """Run scenarios `a` and `b` on the same seeds (common random numbers)."""
+    return [(run_one(a, s), run_one(b, s)) for s in seeds]
