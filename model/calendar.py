@@ -44,9 +44,7 @@ class Calendar:
         return -((self.start - day).days // 7)
 
     def week_starts(self) -> np.ndarray:
-        return np.array(
-            [np.datetime64(self.start) + np.timedelta64(7 * k, "D") for k in range(self.n_weeks)]
-        )
+        return np.array([np.datetime64(self.start) + np.timedelta64(7 * k, "D") for k in range(self.n_weeks)])
 
     def years(self) -> np.ndarray:
         return self.week_starts().astype("datetime64[Y]").astype(int) + 1970

@@ -38,8 +38,10 @@ def _run(args) -> int:
     import pandas as pd
 
     with pd.option_context("display.width", 200, "display.max_columns", 20, "display.float_format", "{:,.0f}".format):
-        print(f"{scenario.name}: {len(seeds)} seed(s), {scenario.start} to {scenario.end}, "
-              f"{wall:.1f} s. Annual totals, West Midlands (stocks: mean over the year):")
+        print(
+            f"{scenario.name}: {len(seeds)} seed(s), {scenario.start} to {scenario.end}, "
+            f"{wall:.1f} s. Annual totals, West Midlands (stocks: mean over the year):"
+        )
         print(annual_summary(frame).to_string())
     print(f"wrote {out}/results.parquet and {out}/manifest.json")
     return 0
@@ -67,7 +69,8 @@ def _parameters(args) -> int:
     for p in parameter_table().values():
         if args.group and p.group != args.group:
             continue
-        print(f"{p.name} = {p.value:g} {p.unit} (range {p.low:g}-{p.high:g}) [{p.group}]\n    {p.meaning}\n    source: {p.source}")
+        print(f"{p.name} = {p.value:g} {p.unit} (range {p.low:g}-{p.high:g}) [{p.group}]")
+        print(f"    {p.meaning}\n    source: {p.source}")
     return 0
 
 

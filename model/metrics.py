@@ -38,7 +38,9 @@ _BASE = [
     Metric("rehab_admissions", "flow", "persons", "Admissions to residential rehab (all routes)"),
     Metric("new_ocus", "flow", "persons", "People starting opiate/crack use"),
     Metric("acquisitive_crimes", "flow", "offences", "Acquisitive offences by OCUs (recorded or not)", "lower"),
-    Metric("acquisitive_crimes_recorded", "flow", "offences", "Acquisitive offences by OCUs recorded by police", "lower"),
+    Metric(
+        "acquisitive_crimes_recorded", "flow", "offences", "Acquisitive offences by OCUs recorded by police", "lower"
+    ),
     Metric("crime_cost_gbp", "flow", "GBP", "Cost of OCU acquisitive crime", "lower"),
     Metric("possession_detections", "flow", "detections", "Possession offences detected by police"),
     Metric("divert_referrals", "flow", "referrals", "Referrals to Divert (community resolution + Cranstoun)"),
@@ -78,9 +80,9 @@ _ETH = [
     for m in ("possession_detections", "possession_charges", "possession_cautions")
     for e in ETH_NAMES
 ]
-_SPEND = [
-    Metric(f"spend_{name}_gbp", "flow", "GBP", f"Spend on {name.replace('_', ' ')}") for name in REGISTRY
-] + [Metric("spend_total_gbp", "flow", "GBP", "Spend on all interventions")]
+_SPEND = [Metric(f"spend_{name}_gbp", "flow", "GBP", f"Spend on {name.replace('_', ' ')}") for name in REGISTRY] + [
+    Metric("spend_total_gbp", "flow", "GBP", "Spend on all interventions")
+]
 
 METRICS: dict[str, Metric] = {m.name: m for m in _BASE + _ETH + _SPEND}
 NAMES: tuple[str, ...] = tuple(METRICS)

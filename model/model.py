@@ -62,9 +62,7 @@ class DrugMarketModel(mesa.Model):
         }
         self.detections = DetectionSampler(self.pop, self.p)
         self.levers = Levers()
-        self.interventions = [
-            REGISTRY[name](cfg, self.p, self.cal) for name, cfg in scenario.interventions.items()
-        ]
+        self.interventions = [REGISTRY[name](cfg, self.p, self.cal) for name, cfg in scenario.interventions.items()]
         self.arrested = np.empty(0, dtype=np.intp)
         self._this_week = self.results[0]
         self._counts = status_counts(self.pop)
@@ -75,8 +73,7 @@ class DrugMarketModel(mesa.Model):
                 "active_county_lines": lambda m: m.market.n_active,
             },
             agenttype_reporters={
-                CrimeGroup: {"kind": "kind", "home_la": "home_la", "lines": "n_lines",
-                             "revenue_gbp": "revenue_gbp"}
+                CrimeGroup: {"kind": "kind", "home_la": "home_la", "lines": "n_lines", "revenue_gbp": "revenue_gbp"}
             },
         )
         self.datacollector.collect(self)

@@ -97,8 +97,7 @@ def check_overrides(overrides: dict[str, float], where: str) -> tuple[list[str],
             errors.append(f"{where}: {msg}")
         elif not p.plausible(value):
             warnings.append(
-                f"{where}: {name} = {value:g} is outside its plausible range "
-                f"{p.low:g}-{p.high:g} {p.unit} ({p.source})"
+                f"{where}: {name} = {value:g} is outside its plausible range {p.low:g}-{p.high:g} {p.unit} ({p.source})"
             )
     return errors, warnings
 

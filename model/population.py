@@ -98,9 +98,7 @@ class Population:
         eth_ocu = np.append(eth_ocu, max(0.0, 1.0 - eth_ocu.sum()))
         self.eth[o] = rng.choice(4, size=self.n_ocu, p=eth_ocu / eth_ocu.sum())
         self.sex[o] = rng.random(self.n_ocu) < p["ocu_male_share"]
-        self.age0[o] = np.clip(
-            rng.normal(p["ocu_mean_age_2019"], p["ocu_age_sd_years"], self.n_ocu), 18, 80
-        )
+        self.age0[o] = np.clip(rng.normal(p["ocu_mean_age_2019"], p["ocu_age_sd_years"], self.n_ocu), 18, 80)
         status = np.empty(self.n_ocu, dtype=np.int8)
         n_treat = int(round(n_active * p["ocu_treatment_share_2019"]))
         status[:n_treat] = Status.TREATMENT
@@ -118,16 +116,14 @@ class Population:
 
         # --- cannabis and cocaine users: a steady-state population by LA
         start = self.n_ocu
-        for kind, counts, male, age in (
-            (Kind.COCAINE, n_coc, p["cocaine_male_share"], p["cocaine_mean_age"]),
-            (Kind.CANNABIS, n_can, p["cannabis_male_share"], p["cannabis_mean_age"]),
+        for counts, male, age in (
+            (n_coc, p["cocaine_male_share"], p["cocaine_mean_age"]),
+            (n_can, p["cannabis_male_share"], p["cannabis_mean_age"]),
         ):
             m = int(counts.sum())
             s = slice(start, start + m)
             self.la[s] = np.repeat(np.arange(n_la), counts)
-            eth_la = np.stack(
-                [geo.column(f"eth_{e}") for e in ETH_NAMES], axis=1
-            )  # (n_la, 4) resident shares
+            eth_la = np.stack([geo.column(f"eth_{e}") for e in ETH_NAMES], axis=1)  # (n_la, 4) resident shares
             cum = np.cumsum(eth_la / eth_la.sum(axis=1, keepdims=True), axis=1)[self.la[s]]
             self.eth[s] = (rng.random(m)[:, None] > cum).sum(axis=1).clip(0, 3)
             self.sex[s] = rng.random(m) < male
@@ -144,8 +140,12 @@ class Population:
 
         k_exp = p["police_contact_heterogeneity_shape"]
         eth_mult = np.array(
-            [1.0, p["detection_multiplier_asian"], p["detection_multiplier_black"],
-             p["detection_multiplier_mixed_other"]]
+            [
+                1.0,
+                p["detection_multiplier_asian"],
+                p["detection_multiplier_black"],
+                p["detection_multiplier_mixed_other"],
+            ]
         )
         exposure = rng.gamma(k_exp, 1.0 / k_exp, n) * eth_mult[self.eth]
         exposure *= np.where(self.sex == 1, p["detection_multiplier_male"], 1.0)

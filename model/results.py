@@ -20,10 +20,23 @@ from model.scenario import ResolvedScenario
 
 #: The outcomes shown in the printed summary.
 SUMMARY_METRICS = (
-    "drug_deaths", "overdoses", "overdoses_reversed", "ocu_active", "in_treatment", "acquisitive_crimes",
-    "possession_detections", "divert_referrals", "possession_charges", "possession_cautions",
-    "cars_referrals", "active_county_lines", "type1_outcomes", "nrm_referrals", "trafficking_offences",
-    "market_revenue_gbp", "spend_total_gbp",
+    "drug_deaths",
+    "overdoses",
+    "overdoses_reversed",
+    "ocu_active",
+    "in_treatment",
+    "acquisitive_crimes",
+    "possession_detections",
+    "divert_referrals",
+    "possession_charges",
+    "possession_cautions",
+    "cars_referrals",
+    "active_county_lines",
+    "type1_outcomes",
+    "nrm_referrals",
+    "trafficking_offences",
+    "market_revenue_gbp",
+    "spend_total_gbp",
 )
 
 
@@ -61,8 +74,11 @@ def manifest(scenario: ResolvedScenario, seeds: list[int], wall_time_s: float, n
             "pandas": pd.__version__,
             "mesa": mesa.__version__,
         },
-        "results": {"file": "results.parquet", "rows": n_rows,
-                    "columns": ["scenario", "seed", "week", "area", "metric", "value"]},
+        "results": {
+            "file": "results.parquet",
+            "rows": n_rows,
+            "columns": ["scenario", "seed", "week", "area", "metric", "value"],
+        },
         "metrics": {m.name: {"kind": m.kind, "unit": m.unit, "meaning": m.meaning} for m in METRICS.values()},
     }
 

@@ -39,9 +39,7 @@ def tidy(scenario: ResolvedScenario, seed: int, results: np.ndarray) -> pd.DataF
             "seed": np.full(values.size, seed, dtype=np.int64),
             "week": pd.Categorical.from_codes(np.repeat(np.arange(n_weeks), per_week), weeks),
             "area": pd.Categorical.from_codes(np.tile(np.arange(n_areas), n_weeks * n_metrics), AREA_LABELS),
-            "metric": pd.Categorical.from_codes(
-                np.tile(np.repeat(np.arange(n_metrics), n_areas), n_weeks), NAMES
-            ),
+            "metric": pd.Categorical.from_codes(np.tile(np.repeat(np.arange(n_metrics), n_areas), n_weeks), NAMES),
             "value": values.reshape(-1),
         }
     )

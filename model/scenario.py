@@ -46,8 +46,10 @@ class ScenarioMeta(BaseModel):
     def _period(self):
         for label, d in (("start", self.start), ("end", self.end)):
             if not (EARLIEST <= d <= LATEST):
-                raise ValueError(f"{label} = {d.isoformat()} is outside the modelled period "
-                                 f"{EARLIEST.isoformat()} to {LATEST.isoformat()}")
+                raise ValueError(
+                    f"{label} = {d.isoformat()} is outside the modelled period "
+                    f"{EARLIEST.isoformat()} to {LATEST.isoformat()}"
+                )
         if self.end <= self.start:
             raise ValueError(f"end ({self.end.isoformat()}) must be after start ({self.start.isoformat()})")
         return self
@@ -120,8 +122,7 @@ def _read(path: Path) -> str:
         raise ScenarioError(f"{path}: no such scenario file")
     size = path.stat().st_size
     if size > MAX_SCENARIO_BYTES:
-        raise ScenarioError(f"{path}: {size:,} bytes is too large for a scenario file "
-                            f"(at most {MAX_SCENARIO_BYTES:,})")
+        raise ScenarioError(f"{path}: {size:,} bytes is too large for a scenario file (at most {MAX_SCENARIO_BYTES:,})")
     try:
         return path.read_bytes().decode("utf-8")
     except UnicodeDecodeError as e:
@@ -152,7 +153,7 @@ def _chain(text: str, where: str, base_dir: Path, seen: tuple[Path, ...]) -> tup
     raw = _parse(text, where)
     meta = raw.get("scenario")
     if not isinstance(meta, dict) or "name" not in meta:
-        raise ScenarioError(f"{where}: missing [scenario] table with a name (e.g. name = \"my_option\")")
+        raise ScenarioError(f'{where}: missing [scenario] table with a name (e.g. name = "my_option")')
     files = [(where, text)]
     if "extends" not in meta:
         return raw, files
@@ -231,8 +232,15 @@ def resolve(raw: dict[str, Any], where: str = "<scenario>", files=None) -> Resol
         raise ScenarioError("\n".join(errors))
     meta = sf.scenario
     return ResolvedScenario(
-        name=meta.name, description=meta.description, funding=meta.funding, start=meta.start,
-        end=meta.end, params=params, interventions=interventions, raw=raw, files=list(files or []),
+        name=meta.name,
+        description=meta.description,
+        funding=meta.funding,
+        start=meta.start,
+        end=meta.end,
+        params=params,
+        interventions=interventions,
+        raw=raw,
+        files=list(files or []),
         warnings=warnings,
     )
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-
 from conftest import shorten, total
+
 from model.metrics import INDEX
 from model.runner import run_one
 

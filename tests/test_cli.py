@@ -6,8 +6,8 @@ import json
 
 import pandas as pd
 import pytest
-
 from conftest import SCENARIOS
+
 from model.cli import main
 from model.metrics import NAMES
 from model.runner import AREA_LABELS

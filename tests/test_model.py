@@ -7,10 +7,10 @@ import sys
 
 import numpy as np
 import pytest
+from conftest import ROOT, shorten
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from conftest import ROOT, shorten
 from model.interventions import REGISTRY
 from model.metrics import INDEX, METRICS
 from model.model import DrugMarketModel
@@ -103,11 +103,21 @@ def test_switching_an_intervention_does_not_disturb_unrelated_random_streams(bas
     np.testing.assert_array_equal(a[:before], b[:before])
 
 
-_KEY = [parameter_table()[n] for n in (
-    "overdose_rate_per_year", "treatment_self_entry_per_year", "cannabis_detection_rate_per_year",
-    "line_growth_per_year", "line_replacement_prob", "custodial_sentence_prob", "ocu_initiation_per_year",
-    "divert_engagement_prob", "severe_overdose_fatality_prob", "offending_heterogeneity_shape",
-)]
+_KEY = [
+    parameter_table()[n]
+    for n in (
+        "overdose_rate_per_year",
+        "treatment_self_entry_per_year",
+        "cannabis_detection_rate_per_year",
+        "line_growth_per_year",
+        "line_replacement_prob",
+        "custodial_sentence_prob",
+        "ocu_initiation_per_year",
+        "divert_engagement_prob",
+        "severe_overdose_fatality_prob",
+        "offending_heterogeneity_shape",
+    )
+]
 
 
 @settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
@@ -115,11 +125,14 @@ _KEY = [parameter_table()[n] for n in (
 def test_any_parameters_within_their_ranges_keep_the_invariants(baseline, data):
     params = {p.name: data.draw(st.floats(p.low, p.high, allow_nan=False), label=p.name) for p in _KEY}
     hat = data.draw(st.integers(0, 300), label="hat_places")
-    s = with_changes(baseline, {
-        "scenario": {"start": "2022-01-01", "end": "2022-09-30"},
-        "parameters": params,
-        "interventions": {"hat": {"enabled": True, "start": "2022-02-01", "places": {"birmingham": hat}}},
-    })
+    s = with_changes(
+        baseline,
+        {
+            "scenario": {"start": "2022-01-01", "end": "2022-09-30"},
+            "parameters": params,
+            "interventions": {"hat": {"enabled": True, "start": "2022-02-01", "places": {"birmingham": hat}}},
+        },
+    )
     res = step_and_check(s, seed=data.draw(st.integers(0, 2**31 - 1), label="seed"))
     assert np.isfinite(res).all() and (res >= 0).all()
     assert (res[:, INDEX["in_hat"]].sum(axis=1) <= hat).all()

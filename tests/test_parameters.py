@@ -6,15 +6,33 @@ import re
 
 import numpy as np
 import pytest
-
 from conftest import ROOT
+
 from model.interventions import REGISTRY
 from model.parameters import geography, parameter_table
 
-UNITS = {"persons", "persons_per_year", "share", "prob", "years", "gbp", "gbp_per_week", "gbp_per_year",
-         "ratio", "multiplier", "per_year", "weeks", "lines", "count"}
-SOURCE_FILES = {"2020-02_spcb_drug-policy-recommendations-two-years-on", "2023-02_spcb_preventing-and-reducing-crime",
-                "2023-09_spcb_national-policing-priorities", "2025-02_agb_substance-misuse"}
+UNITS = {
+    "persons",
+    "persons_per_year",
+    "share",
+    "prob",
+    "years",
+    "gbp",
+    "gbp_per_week",
+    "gbp_per_year",
+    "ratio",
+    "multiplier",
+    "per_year",
+    "weeks",
+    "lines",
+    "count",
+}
+SOURCE_FILES = {
+    "2020-02_spcb_drug-policy-recommendations-two-years-on",
+    "2023-02_spcb_preventing-and-reducing-crime",
+    "2023-09_spcb_national-policing-priorities",
+    "2025-02_agb_substance-misuse",
+}
 
 
 def model_source() -> str:

@@ -4,6 +4,7 @@ noise: paired runs on the same seeds, and a 90% t-interval of the paired differe
 from __future__ import annotations
 
 from conftest import paired_interval, paired_runs, shorten, total
+
 from model.scenario import with_changes
 
 
@@ -65,7 +66,9 @@ def test_without_arrest_referral_fewer_enter_treatment_from_custody(baseline):
     diffs = []
     for base, alt in paired_runs(s, without(s, "arrest_referral"), seeds=range(4)):
         assert total(s, alt, "cars_referrals") == 0
-        diffs.append(total(s, base, "treatment_entries", "2020-01-01") - total(s, alt, "treatment_entries", "2020-01-01"))
+        diffs.append(
+            total(s, base, "treatment_entries", "2020-01-01") - total(s, alt, "treatment_entries", "2020-01-01")
+        )
     _, low, _ = paired_interval(diffs)
     assert low > 0, diffs
 
@@ -74,7 +77,9 @@ def test_testing_gap_lowers_cars_referrals_while_it_lasts(baseline):
     s = shorten(baseline, "2021-12-31")
     diffs = []
     for base, alt in paired_runs(s, without(s, "covid_testing_gap"), seeds=range(3)):
-        diffs.append(total(s, alt, "cars_referrals", "2020-04-01", "2021-10-31")
-                     - total(s, base, "cars_referrals", "2020-04-01", "2021-10-31"))
+        diffs.append(
+            total(s, alt, "cars_referrals", "2020-04-01", "2021-10-31")
+            - total(s, base, "cars_referrals", "2020-04-01", "2021-10-31")
+        )
     _, low, _ = paired_interval(diffs)
     assert low > 0, diffs

@@ -6,8 +6,7 @@ from model.interventions.supply import CLTF
 
 #: Every intervention module, by the name used in scenario files and in `spend_<name>_gbp`.
 REGISTRY = {
-    cls.name: cls
-    for cls in (Divert, ArrestReferral, TestingSuspension, NaloxoneOfficers, CLTF, O2R, HAT, NitazeneWave)
+    cls.name: cls for cls in (Divert, ArrestReferral, TestingSuspension, NaloxoneOfficers, CLTF, O2R, HAT, NitazeneWave)
 }
 
 __all__ = ["REGISTRY"]

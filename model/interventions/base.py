@@ -30,8 +30,10 @@ Num = Annotated[float, BeforeValidator(_number)]
 
 def _check_date(value: dt.date | None, name: str) -> None:
     if value is not None and not (EARLIEST <= value <= LATEST):
-        raise ValueError(f"{name} = {value.isoformat()} is outside the simulated period "
-                         f"{EARLIEST.isoformat()} to {LATEST.isoformat()}")
+        raise ValueError(
+            f"{name} = {value.isoformat()} is outside the simulated period "
+            f"{EARLIEST.isoformat()} to {LATEST.isoformat()}"
+        )
 
 
 class InterventionConfig(BaseModel):
@@ -97,9 +99,7 @@ class Intervention:
         self.p = params
         self.cal = calendar
         self.start_week = 0 if config.start is None else max(0, calendar.first_week_on_or_after(config.start))
-        self.end_week = (
-            calendar.n_weeks if config.end is None else calendar.first_week_on_or_after(config.end)
-        )
+        self.end_week = calendar.n_weeks if config.end is None else calendar.first_week_on_or_after(config.end)
 
     def active(self, week: int) -> bool:
         return self.cfg.enabled and self.start_week <= week < self.end_week

@@ -9,9 +9,9 @@ from pydantic import Field, NonNegativeInt
 from model.calendar import WEEKS_PER_YEAR
 from model.interventions.base import (
     AreaId,
-    Num,
     Intervention,
     InterventionConfig,
+    Num,
     ScheduleEntry,
     schedule_array,
 )
@@ -34,8 +34,10 @@ class NaloxoneOfficersConfig(InterventionConfig):
 
 class NaloxoneOfficers(Intervention):
     name = "naloxone_officers"
-    summary = ("Police officers carry naloxone; each officer adds a chance of reaching a witnessed "
-               "overdose in their LA. Schedule entries give officers carrying by area from a date.")
+    summary = (
+        "Police officers carry naloxone; each officer adds a chance of reaching a witnessed "
+        "overdose in their LA. Schedule entries give officers carrying by area from a date."
+    )
     Config = NaloxoneOfficersConfig
 
     def __init__(self, config, params, calendar):
@@ -68,8 +70,10 @@ class HATConfig(InterventionConfig):
 
 class HAT(Intervention):
     name = "hat"
-    summary = ("Heroin-assisted treatment: supervised diamorphine places by LA for heroin users who have "
-               "been in treatment before; a waiting list fills places; costs what its places cost.")
+    summary = (
+        "Heroin-assisted treatment: supervised diamorphine places by LA for heroin users who have "
+        "been in treatment before; a waiting list fills places; costs what its places cost."
+    )
     Config = HATConfig
 
     def __init__(self, config, params, calendar):
@@ -103,8 +107,10 @@ class O2RConfig(InterventionConfig):
 
 class O2R(Intervention):
     name = "o2r"
-    summary = ("Offender to Rehab / Offending to Recovery: staff in covered LAs refer prolific acquisitive "
-               "offenders who use drugs into residential rehab. Schedule entries give staff by area.")
+    summary = (
+        "Offender to Rehab / Offending to Recovery: staff in covered LAs refer prolific acquisitive "
+        "offenders who use drugs into residential rehab. Schedule entries give staff by area."
+    )
     Config = O2RConfig
 
     def __init__(self, config, params, calendar):
@@ -134,8 +140,10 @@ class NitazeneWaveConfig(InterventionConfig):
 
 class NitazeneWave(Intervention):
     name = "nitazene_wave"
-    summary = ("Stress test / history: synthetic opioids (nitazenes) in the heroin supply raise overdose "
-               "risk and fatality in the chosen areas between start and end (Op Mabble, summer 2023).")
+    summary = (
+        "Stress test / history: synthetic opioids (nitazenes) in the heroin supply raise overdose "
+        "risk and fatality in the chosen areas between start and end (Op Mabble, summer 2023)."
+    )
     Config = NitazeneWaveConfig
 
     def __init__(self, config, params, calendar):

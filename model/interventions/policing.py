@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import datetime as dt
 
-
 from model.interventions.base import Intervention, InterventionConfig, Num
 
 
@@ -28,8 +27,10 @@ class DivertConfig(InterventionConfig):
 
 class Divert(Intervention):
     name = "divert"
-    summary = ("Possession offenders get a community resolution with a Cranstoun 1:1 assessment and course "
-               "instead of a charge or caution; non-engagers and suspected suppliers get formal outcomes.")
+    summary = (
+        "Possession offenders get a community resolution with a Cranstoun 1:1 assessment and course "
+        "instead of a charge or caution; non-engagers and suspected suppliers get formal outcomes."
+    )
     Config = DivertConfig
 
     def apply(self, levers, week):
@@ -57,8 +58,10 @@ class ArrestReferralConfig(InterventionConfig):
 
 class ArrestReferral(Intervention):
     name = "arrest_referral"
-    summary = ("Arrest referral workers in custody (CARS) refer detainees who test positive, or ask, into "
-               "treatment; from radar_start the RADAR risk assessment adds self-requested referrals.")
+    summary = (
+        "Arrest referral workers in custody (CARS) refer detainees who test positive, or ask, into "
+        "treatment; from radar_start the RADAR risk assessment adds self-requested referrals."
+    )
     Config = ArrestReferralConfig
 
     def __init__(self, config, params, calendar):
@@ -76,11 +79,10 @@ class ArrestReferral(Intervention):
 
 class TestingSuspension(Intervention):
     name = "covid_testing_gap"
-    summary = ("Stress test / history: drug testing on arrest is suspended between start and end (as in "
-               "the COVID period until November 2021); only voluntary arrest referrals continue.")
+    summary = (
+        "Stress test / history: drug testing on arrest is suspended between start and end (as in "
+        "the COVID period until November 2021); only voluntary arrest referrals continue."
+    )
 
     def apply(self, levers, week):
         levers.drug_testing_active = False
-
-
-

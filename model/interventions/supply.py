@@ -20,9 +20,11 @@ class CLTFConfig(InterventionConfig):
 
 class CLTF(Intervention):
     name = "cltf"
-    summary = ("County Lines Taskforce: funding buys capacity for Type 1 outcomes (line disabled, holder "
-               "charged), with safeguarding and NRM referrals of exploited runners; capacity is used less "
-               "fully when lines are few.")
+    summary = (
+        "County Lines Taskforce: funding buys capacity for Type 1 outcomes (line disabled, holder "
+        "charged), with safeguarding and NRM referrals of exploited runners; capacity is used less "
+        "fully when lines are few."
+    )
     Config = CLTFConfig
 
     def apply(self, levers, week):

@@ -31,8 +31,7 @@ class CountyLines:
             new[: old.size] = old
             setattr(self, name, new)
 
-    def open(self, owner: int, la: int, county: int, week: int, runners: int, children: int,
-             vulnerable: int) -> int:
+    def open(self, owner: int, la: int, county: int, week: int, runners: int, children: int, vulnerable: int) -> int:
         if self.n == self.owner.size:
             self._grow()
         i = self.n

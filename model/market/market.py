@@ -32,8 +32,7 @@ class Market:
         n_ocg, n_usg = int(p["ocg_count"]), int(p["usg_count"])
         home = rng.choice(N_LA, n_ocg + n_usg, p=share / share.sum())
         self.groups = [
-            CrimeGroup(model, gid, "OCG" if gid < n_ocg else "USG", int(home[gid]))
-            for gid in range(n_ocg + n_usg)
+            CrimeGroup(model, gid, "OCG" if gid < n_ocg else "USG", int(home[gid])) for gid in range(n_ocg + n_usg)
         ]
         self.agentset = model.agents_by_type[CrimeGroup]
         self.group_home = home
@@ -124,7 +123,10 @@ class Market:
         supply = rng.poisson(p["supply_charges_per_type1"] * np.bincount(la1, minlength=N_LA))
         m.add("type1_outcomes", np.bincount(la1, minlength=N_LA))
         m.add("supply_charges", supply)
-        m.add("safeguarding_referrals", rng.binomial(exploited1.astype(np.int64), p["safeguarding_prob_per_exploited_runner"]))
+        m.add(
+            "safeguarding_referrals",
+            rng.binomial(exploited1.astype(np.int64), p["safeguarding_prob_per_exploited_runner"]),
+        )
         m.add("nrm_referrals", rng.binomial(exploited1.astype(np.int64), p["nrm_prob_per_exploited_runner"]))
         m.add("lines_closed_other", np.bincount(lines.la[other], minlength=N_LA))
 
@@ -134,7 +136,10 @@ class Market:
         m.add("county_lines_revenue_gbp", np.bincount(la, minlength=N_LA) * revenue)
         self.group_revenue += np.bincount(lines.owner[running], minlength=len(self.groups)) * revenue
         m.add("active_county_lines", np.bincount(la, minlength=N_LA))
-        m.add("runners_exploited", np.bincount(la, weights=lines.children[running] + lines.vulnerable[running], minlength=N_LA))
+        m.add(
+            "runners_exploited",
+            np.bincount(la, weights=lines.children[running] + lines.vulnerable[running], minlength=N_LA),
+        )
         m.add("children_exploited", np.bincount(la, weights=lines.children[running], minlength=N_LA))
 
         # Street dealers: detection is a trafficking offence; the group replaces the dealer later.

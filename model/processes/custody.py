@@ -64,8 +64,6 @@ def custody(m) -> None:
     m.add("arrests_ocu", np.bincount(la, minlength=N_LA))
     if tested:
         m.add("drug_tests", np.bincount(la, minlength=N_LA) + np.bincount(c_la, minlength=N_LA))
-    m.add("cars_referrals", np.bincount(la[referred], minlength=N_LA)
-          + np.bincount(c_la[c_referred], minlength=N_LA))
-    m.add("radar_referrals", np.bincount(la[radar], minlength=N_LA)
-          + np.bincount(c_la[c_radar], minlength=N_LA))
+    m.add("cars_referrals", np.bincount(la[referred], minlength=N_LA) + np.bincount(c_la[c_referred], minlength=N_LA))
+    m.add("radar_referrals", np.bincount(la[radar], minlength=N_LA) + np.bincount(c_la[c_radar], minlength=N_LA))
     m.add("prison_receptions", np.bincount(pop.la[to_prison], minlength=N_LA))

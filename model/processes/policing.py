@@ -58,9 +58,7 @@ def policing(m) -> None:
     rng = m.streams["policing"]
     cand = m.detections.candidates(rng)
     # Chance the person is carrying: OCUs in treatment buy (and so carry) less; nobody in prison or rehab.
-    carrying = by_status(
-        using=1.0, treatment=p["ost_street_spend_fraction"], hat=p["hat_street_spend_fraction"]
-    )
+    carrying = by_status(using=1.0, treatment=p["ost_street_spend_fraction"], hat=p["hat_street_spend_fraction"])
     accept = carrying[pop.status[cand]]
     accept = np.where(pop.divert_until[cand] >= week, accept * p["divert_detection_multiplier"], accept)
     # Draws are sized by the candidates (whose number does not depend on the state), not by detections.

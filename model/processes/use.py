@@ -8,9 +8,7 @@ from model.processes._tables import by_status
 
 def use_and_purchase(m) -> None:
     p = m.p
-    spend = by_status(
-        using=1.0, treatment=p["ost_street_spend_fraction"], hat=p["hat_street_spend_fraction"]
-    )
+    spend = by_status(using=1.0, treatment=p["ost_street_spend_fraction"], hat=p["hat_street_spend_fraction"])
     revenue = (
         m.status_counts() @ spend * p["ocu_street_spend_gbp_per_week"]
         + m.alive_users["cocaine"] * (p["cocaine_spend_gbp_per_year"] / WEEKS_PER_YEAR)

@@ -1,0 +1,106 @@
+"""Speed benchmark (not a test): the array engine against the idiomatic per-agent Mesa workload.
+
+Times, on this machine and in one run:
+  (a) `drugsim run scenarios/baseline.toml --seed 0`, the whole process, full scale 2019-2030
+      (wall time and peak memory), and the engine's stepping loop alone in this process;
+  (b) the same person workload with one mesa.Agent per person (benchmarks/per_agent.py) for one year.
+Prints person-weeks per second for both and their ratio.
+
+Usage: python benchmarks/bench_engine.py [--agent-weeks 52]
+"""
+
+from __future__ import annotations
+
+import argparse
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "benchmarks"))
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--agent-weeks", type=int, default=52, help="weeks for the per-agent run (default 52)")
+    args = ap.parse_args()
+
+    from per_agent import PerAgentModel
+
+    from model.model import DrugMarketModel
+    from model.scenario import load_scenario, with_changes
+
+    baseline = load_scenario(ROOT / "scenarios" / "baseline.toml")
+
+    # (a) the whole command, as a user runs it
+    with tempfile.TemporaryDirectory() as tmp:
+        t0 = time.perf_counter()
+        subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "model.cli",
+                "run",
+                str(ROOT / "scenarios/baseline.toml"),
+                "--seed",
+                "0",
+                "--out",
+                f"{tmp}/out",
+            ],
+            check=True,
+            cwd=ROOT,
+            stdout=subprocess.DEVNULL,
+        )
+        cmd_wall = time.perf_counter() - t0
+    peak_mib = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+
+    # (a') the engine's stepping loop, same scenario and seed
+    t0 = time.perf_counter()
+    m = DrugMarketModel(baseline, seed=0)
+    init_s = time.perf_counter() - t0
+    started_before = m.pop.n_started
+    t0 = time.perf_counter()
+    m.run()
+    loop_s = time.perf_counter() - t0
+    # People alive in the arrays, averaged over the run (new OCUs start from reserve slots).
+    people = m.pop.n - m.pop.n_ocu + (started_before + m.pop.n_started) / 2
+    engine_rate = people * m.cal.n_weeks / loop_s
+
+    # (b) one mesa.Agent per person, shuffle_do("step"), for --agent-weeks
+    short = with_changes(baseline, {"scenario": {"end": "2019-12-31"}})
+    t0 = time.perf_counter()
+    pa = PerAgentModel(short, seed=0)
+    agent_init_s = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    for _ in range(args.agent_weeks):
+        pa.step()
+    agent_s = time.perf_counter() - t0
+    agent_rate = pa.n_people * args.agent_weeks / agent_s
+
+    print(
+        f"people simulated: {people:,.0f} on average (OCUs {started_before:,} at the start, "
+        f"{m.pop.n_started:,} at the end; the rest cannabis and powder cocaine users)"
+    )
+    print(
+        f"(a) drugsim run baseline, 1 seed, {m.cal.n_weeks} weeks: {cmd_wall:.2f} s wall (whole process), "
+        f"peak memory {peak_mib:.0f} MiB"
+    )
+    print(f"    engine: init {init_s:.2f} s, stepping {loop_s:.2f} s = {engine_rate / 1e6:.1f} M person-weeks/s")
+    print(
+        f"(b) per-agent Mesa, {args.agent_weeks} weeks: init {agent_init_s:.1f} s, stepping {agent_s:.1f} s "
+        f"= {agent_rate / 1e6:.2f} M person-weeks/s"
+    )
+    print(f"ratio (a)/(b): {engine_rate / agent_rate:.0f}x")
+    print(
+        f"targets: whole run < 3 s [{'met' if cmd_wall < 3 else 'NOT met'}], ratio >= 50x "
+        f"[{'met' if engine_rate / agent_rate >= 50 else 'NOT met'}], peak < 1024 MiB "
+        f"[{'met' if peak_mib < 1024 else 'NOT met'}]"
+    )
+
+
+if __name__ == "__main__":
+    main()
