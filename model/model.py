@@ -71,6 +71,7 @@ class DrugMarketModel(mesa.Model):
             model_reporters={
                 "week": lambda m: m.week,
                 "active_county_lines": lambda m: m.market.n_active,
+                "line_profit_factor": lambda m: m.market.profit_factor,
             },
             agenttype_reporters={
                 CrimeGroup: {"kind": "kind", "home_la": "home_la", "lines": "n_lines", "revenue_gbp": "revenue_gbp"}

@@ -1,8 +1,9 @@
 """The drug market each week: groups open lines, the CLTF and other enforcement close them, lines earn,
 street dealers are detected and replaced. Records the county-lines and trafficking metrics.
 
-Order within the week: groups act (open and replace lines) -> CLTF Type 1 outcomes -> other closures ->
-revenue of the lines still running -> street dealer detections.
+Order within the week: groups act (open and replace lines, at a rate set by county demand and by line
+profit net of the enforcement risk they perceive) -> CLTF Type 1 outcomes -> other closures -> revenue of
+the lines still running -> street dealer detections.
 """
 
 from __future__ import annotations
@@ -45,6 +46,8 @@ class Market:
         self.growth_per_week = p["line_growth_per_year"] / WEEKS_PER_YEAR
         self.seed_lines = SEED_LINES
         self.opening_rate = 0.0
+        self.profit_factor = 1.0
+        self.perceived_closure_hazard = weekly_prob(p["line_closure_other_per_year"])
         self.opened = np.zeros(N_LA)
         for _ in range(int(p["lines_initial_2019"])):
             self.open_line(self.groups[self.py_rng.randrange(len(self.groups))], week=-1)
@@ -102,8 +105,13 @@ class Market:
         rng = m.streams["market"]
         lines = self.lines
         self.opened.fill(0)
+        # Demand: room left in county markets. Profit: a line's margin against the losses groups expect
+        # from the closure rate they have seen lately (enforcement deters openings).
         room_share = max(0.0, 1.0 - self.n_active / p["line_carrying_capacity"])
-        self.opening_rate = self.growth_per_week * room_share
+        margin = p["line_revenue_gbp_per_week"] * (1.0 - p["line_operating_cost_share"])
+        risk = self.perceived_closure_hazard * p["line_loss_per_closure_gbp"]
+        self.profit_factor = max(0.0, 1.0 - risk / margin) if margin > 0 else 0.0
+        self.opening_rate = self.growth_per_week * room_share * self.profit_factor
         self.agentset.shuffle_do("step")
         m.add("lines_opened", self.opened)
 
@@ -117,6 +125,8 @@ class Market:
         other = rest[rng.random(rest.size) < weekly_prob(p["line_closure_other_per_year"])]
         self._close(type1, type1=True)
         self._close(other, type1=False)
+        observed = (type1.size + other.size) / max(active.size, 1)
+        self.perceived_closure_hazard += (observed - self.perceived_closure_hazard) / p["risk_perception_weeks"]
 
         la1 = lines.la[type1].astype(np.intp)
         exploited1 = np.bincount(la1, weights=lines.children[type1] + lines.vulnerable[type1], minlength=N_LA)
