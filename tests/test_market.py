@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from conftest import paired_interval, paired_runs, shorten, total
+
 from model.model import DrugMarketModel
 from model.scenario import with_changes
 
