@@ -8,6 +8,7 @@ import numpy as np
 from model.calendar import WEEKS_PER_YEAR
 from model.levers import N_LA
 from model.population import NEVER, Status
+from model.processes import naloxone_kits as kits
 
 _N_STATUS = len(Status)
 
@@ -35,6 +36,8 @@ def record_stocks(m) -> np.ndarray:
     waiting = pop.hat_wait_since[o] != NEVER
     m.add("hat_waiting", np.bincount(pop.la[o][waiting], minlength=N_LA))
     m.add("naloxone_officers", m.levers.naloxone_officers)
+    if m.kits_issued:
+        m.add("naloxone_kits_held", np.bincount(pop.la[kits.holders(m)], minlength=N_LA))
     return counts
 
 

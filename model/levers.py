@@ -25,6 +25,13 @@ class Levers:
     hat_places: np.ndarray = field(default_factory=lambda: np.zeros(N_LA, dtype=np.int64))
     overdose_mult: np.ndarray = field(default_factory=lambda: np.ones(N_LA))
     fatality_mult: np.ndarray = field(default_factory=lambda: np.ones(N_LA))
+    thn_active: bool = False
+    hostel_naloxone: np.ndarray = field(default_factory=lambda: np.zeros(N_LA))
+    divert_pwits_eligible_share: float = 0.0
+    divert_second_chance: bool = False
+    o2r_max_residents: float = float("inf")
+    reinvest_share: float = 0.0
+    enforcement_mult: float = 1.0
 
     def reset(self) -> None:
         """Back to a world with none of the interventions (testing on arrest is a standing power)."""
@@ -38,3 +45,10 @@ class Levers:
         self.hat_places.fill(0)
         self.overdose_mult.fill(1.0)
         self.fatality_mult.fill(1.0)
+        self.thn_active = False
+        self.hostel_naloxone.fill(0)
+        self.divert_pwits_eligible_share = 0.0
+        self.divert_second_chance = False
+        self.o2r_max_residents = float("inf")
+        self.reinvest_share = 0.0
+        self.enforcement_mult = 1.0

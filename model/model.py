@@ -64,6 +64,10 @@ class DrugMarketModel(mesa.Model):
         self.levers = Levers()
         self.interventions = [REGISTRY[name](cfg, self.p, self.cal) for name, cfg in scenario.interventions.items()]
         self.arrested = np.empty(0, dtype=np.intp)
+        self.kits_issued = 0
+        # Realised receipts from seized assets, by the week they become available (see Market.seize).
+        self.asset_receipts = np.zeros((self.cal.n_weeks, N_LA))
+        self.reinvest_fund = np.zeros(N_LA)
         self._this_week = self.results[0]
         self._counts = status_counts(self.pop)
         self.market = Market(self)

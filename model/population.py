@@ -170,7 +170,12 @@ class Population:
         self.n_charge = np.zeros(n, dtype=np.int16)
         self.n_cars = np.zeros(n, dtype=np.int16)
         self.n_treatment_episodes = np.zeros(n, dtype=np.int16)
-        self.n_treatment_episodes[self.status == Status.TREATMENT] = 1
+        started = np.zeros(n, dtype=bool)
+        started[: self.n_started] = True
+        self.n_treatment_episodes[started] = rng.poisson(p["ocu_prior_treatment_episodes_mean"], self.n_started)
+        self.n_treatment_episodes[self.status == Status.TREATMENT] += 1
+        self.kit_until = np.full(n, NEVER, dtype=np.int32)  # week a held naloxone kit expires
+        self.o2r_client = np.zeros(n, dtype=bool)  # in rehab through Offender to Rehab
 
     # --- views used by the processes
     @property

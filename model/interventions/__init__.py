@@ -1,12 +1,26 @@
 """Intervention modules, one shared interface (`base.Intervention`), and the explicit registry."""
 
-from model.interventions.health import HAT, O2R, NaloxoneOfficers, NitazeneWave
-from model.interventions.policing import ArrestReferral, Divert, TestingSuspension
-from model.interventions.supply import CLTF
+from model.interventions.health import HAT, O2R, NaloxoneHostels, NaloxoneOfficers, NaloxoneTakeHome, NitazeneWave
+from model.interventions.policing import ArrestReferral, Divert, EnforcementGap, TestingSuspension
+from model.interventions.supply import CLTF, AssetReinvestment
 
 #: Every intervention module, by the name used in scenario files and in `spend_<name>_gbp`.
 REGISTRY = {
-    cls.name: cls for cls in (Divert, ArrestReferral, TestingSuspension, NaloxoneOfficers, CLTF, O2R, HAT, NitazeneWave)
+    cls.name: cls
+    for cls in (
+        Divert,
+        ArrestReferral,
+        TestingSuspension,
+        NaloxoneOfficers,
+        NaloxoneTakeHome,
+        NaloxoneHostels,
+        CLTF,
+        O2R,
+        HAT,
+        AssetReinvestment,
+        NitazeneWave,
+        EnforcementGap,
+    )
 }
 
 __all__ = ["REGISTRY"]

@@ -3,6 +3,8 @@ and the nitazene adulterant wave (a stress test)."""
 
 from __future__ import annotations
 
+from typing import Annotated
+
 import numpy as np
 from pydantic import Field, NonNegativeInt
 
@@ -56,6 +58,61 @@ class NaloxoneOfficers(Intervention):
         return kits * p["naloxone_kit_cost_gbp"] + trained * p["naloxone_training_cost_per_officer_gbp"]
 
 
+class NaloxoneTakeHomeConfig(InterventionConfig):
+    PARAMS = {
+        "release_kit_prob": "thn_release_kit_prob",
+        "treatment_kits_per_year": "thn_treatment_kits_per_year",
+        "outreach_kits_per_year": "thn_outreach_kits_per_year",
+        "kit_cost_gbp": "thn_kit_cost_gbp",
+    }
+    release_kit_prob: Num | None = None
+    treatment_kits_per_year: Num | None = None
+    outreach_kits_per_year: Num | None = None
+    kit_cost_gbp: Num | None = None
+
+
+class NaloxoneTakeHome(Intervention):
+    name = "naloxone_take_home"
+    summary = (
+        "Take-home naloxone kits for prison leavers, people in treatment and, through outreach, people "
+        "using; a kit at a witnessed overdose (the person's own or a peer's) can reverse it; kits expire "
+        "and are used up."
+    )
+    Config = NaloxoneTakeHomeConfig
+
+    def apply(self, levers, week):
+        levers.thn_active = True
+
+    def spend(self, model, week):
+        return model.now("thn_kits_issued") * self.p["thn_kit_cost_gbp"]
+
+
+class NaloxoneHostelsConfig(InterventionConfig):
+    PARAMS = {"cost_per_la_gbp_per_year": "hostel_naloxone_cost_per_la_gbp_per_year"}
+    coverage: dict[AreaId, Annotated[float, Field(ge=0, le=1)]] = Field(default_factory=dict)
+    cost_per_la_gbp_per_year: Num | None = None
+
+
+class NaloxoneHostels(Intervention):
+    name = "naloxone_hostels"
+    summary = (
+        "Naloxone and trained staff in hostels: coverage (0-1) by area is the share of hostel overdoses "
+        "where naloxone is at hand."
+    )
+    Config = NaloxoneHostelsConfig
+
+    def __init__(self, config, params, calendar):
+        super().__init__(config, params, calendar)
+        self.coverage = np.array([config.coverage.get(a, 0.0) for a in AREAS])
+
+    def apply(self, levers, week):
+        levers.hostel_naloxone[:] = self.coverage
+
+    def spend(self, model, week):
+        used = model.now("hostel_naloxone_reversals") * self.p["thn_kit_cost_gbp"]
+        return self.coverage * self.p["hostel_naloxone_cost_per_la_gbp_per_year"] / WEEKS_PER_YEAR + used
+
+
 class HATConfig(InterventionConfig):
     PARAMS = {
         "dropout_per_year": "hat_dropout_per_year",
@@ -103,6 +160,7 @@ class O2RConfig(InterventionConfig):
     cost_per_staff_gbp_per_year: Num | None = None
     charity_bed_cost_gbp: Num | None = None
     charity_bed_share: Num | None = None
+    max_residents: NonNegativeInt | None = None  # rehab beds O2R can fill at once (None: not limited)
 
 
 class O2R(Intervention):
@@ -119,6 +177,8 @@ class O2R(Intervention):
 
     def apply(self, levers, week):
         levers.o2r_staff[:] = self.staff[week]
+        if self.cfg.max_residents is not None:
+            levers.o2r_max_residents = self.cfg.max_residents
 
     def spend(self, model, week):
         p = self.p

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import datetime as dt
 
+from pydantic import Field, StrictBool
+
 from model.interventions.base import Intervention, InterventionConfig, Num
 
 
@@ -23,6 +25,10 @@ class DivertConfig(InterventionConfig):
     effect_weeks: Num | None = None
     treatment_entry_prob: Num | None = None
     cost_per_referral_gbp: Num | None = None
+    # Policy options (not uncertain assumptions): extend Divert to a share of suspected-supply cases, and
+    # give earlier non-engagers another referral instead of a formal outcome.
+    pwits_eligible_share: Num = Field(0.0, ge=0, le=1)
+    second_chance: StrictBool = False
 
 
 class Divert(Intervention):
@@ -35,6 +41,8 @@ class Divert(Intervention):
 
     def apply(self, levers, week):
         levers.divert_active = True
+        levers.divert_pwits_eligible_share = self.cfg.pwits_eligible_share
+        levers.divert_second_chance = self.cfg.second_chance
 
     def spend(self, model, week):
         return model.now("divert_referrals") * self.p["divert_cost_per_referral_gbp"]
@@ -86,3 +94,20 @@ class TestingSuspension(Intervention):
 
     def apply(self, levers, week):
         levers.drug_testing_active = False
+
+
+class EnforcementGapConfig(InterventionConfig):
+    PARAMS = {"size": "enforcement_gap_size"}
+    size: Num | None = None
+
+
+class EnforcementGap(Intervention):
+    name = "enforcement_gap"
+    summary = (
+        "Stress test: between start and end a share (size) of enforcement is lost: possession detections, "
+        "arrests, street-dealer detections and CLTF capacity all fall by that share."
+    )
+    Config = EnforcementGapConfig
+
+    def apply(self, levers, week):
+        levers.enforcement_mult *= 1.0 - self.p["enforcement_gap_size"]

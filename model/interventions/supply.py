@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pydantic import Field
+
 from model.calendar import WEEKS_PER_YEAR
 from model.interventions.base import Intervention, InterventionConfig, Num
 from model.parameters import geography
@@ -34,3 +36,25 @@ class CLTF(Intervention):
     def spend(self, model, week):
         share = geography().column("line_export_share")
         return self.p["cltf_annual_funding_gbp"] / WEEKS_PER_YEAR * share / share.sum()
+
+
+class AssetReinvestmentConfig(InterventionConfig):
+    PARAMS = {"recovery_share": "asset_recovery_share", "recovery_lag_weeks": "asset_recovery_lag_weeks"}
+    share: Num = Field(0.5, ge=0, le=1)  # policy choice: share of realised receipts put into treatment
+    recovery_share: Num | None = None
+    recovery_lag_weeks: Num | None = None
+
+
+class AssetReinvestment(Intervention):
+    name = "asset_reinvestment"
+    summary = (
+        "Recommendation 8: a share of the money realised from assets seized from dealers, line holders and "
+        "OCGs pays for treatment episodes in the LA where it was seized."
+    )
+    Config = AssetReinvestmentConfig
+
+    def apply(self, levers, week):
+        levers.reinvest_share = self.cfg.share
+
+    def spend(self, model, week):
+        return model.now("reinvested_gbp").copy()

@@ -17,7 +17,7 @@ from model.levers import N_LA
 from model.market.agents import CrimeGroup, poisson_small
 from model.market.lines import CountyLines
 from model.parameters import geography
-from model.population import Status
+from model.population import FOREVER, Status
 
 #: Lines' worth of opening pressure a group with no lines has, so new groups can enter county markets.
 SEED_LINES = 0.1
@@ -59,6 +59,7 @@ class Market:
         per_la = np.bincount(pop.la[o][community], minlength=N_LA) * p["street_dealers_per_100_ocu"] / 100
         self.dealer_la = np.repeat(np.arange(N_LA), np.round(per_la).astype(int)).astype(np.intp)
         self.dealer_back = np.zeros(self.dealer_la.size, dtype=np.int32)  # week available again
+        self.dealer_replaced = np.ones(self.dealer_la.size, dtype=bool)  # displaced dealers are not
 
     @property
     def n_active(self) -> int:
@@ -91,14 +92,35 @@ class Market:
         lines.close(idx, m.week)
         np.subtract.at(self.county_count, lines.county[idx], 1)
         rng = self.py_rng
+        disrupted = np.zeros(N_LA)
         for owner in lines.owner[idx]:
             g = self.groups[owner]
             g.n_lines -= 1
             if rng.random() < p["line_replacement_prob"]:
                 g.pending_replacements.append(m.week + int(p["line_replacement_delay_weeks"]))
+            elif type1 and rng.random() < p["line_displacement_local_prob"]:
+                self._add_displaced_dealer(g.home_la)
             if type1 and rng.random() < p["ocg_disruption_prob_per_type1"]:
                 g.disrupted_until = m.week + int(p["ocg_disruption_weeks"])
-                m.add("ocg_disruptions", np.bincount([g.home_la], minlength=N_LA))
+                disrupted[g.home_la] += 1
+        if type1:
+            m.add("ocg_disruptions", disrupted)
+            self.seize(disrupted * p["assets_seized_per_disruption_gbp"])
+
+    def _add_displaced_dealer(self, la: int) -> None:
+        """A closed line's trade moves to local street dealing; this dealer is not replaced once caught."""
+        self.dealer_la = np.append(self.dealer_la, la)
+        self.dealer_back = np.append(self.dealer_back, np.int32(self.model.week))
+        self.dealer_replaced = np.append(self.dealer_replaced, False)
+        self.model.add("lines_displaced_locally", np.bincount([la], minlength=N_LA))
+
+    def seize(self, value_by_la: np.ndarray) -> None:
+        """Record assets seized; a share is realised as receipts after the recovery lag."""
+        m, p = self.model, self.model.p
+        m.add("assets_seized_gbp", value_by_la)
+        due = m.week + int(p["asset_recovery_lag_weeks"])
+        if due < m.asset_receipts.shape[0]:
+            m.asset_receipts[due] += value_by_la * p["asset_recovery_share"]
 
     def step(self) -> None:
         m, p, lv, week = self.model, self.model.p, self.model.levers, self.model.week
@@ -117,8 +139,9 @@ class Market:
 
         active = lines.active_idx()
         type1 = active[:0]
-        if lv.cltf_type1_per_week > 0 and active.size:
-            expected = lv.cltf_type1_per_week * active.size / (active.size + p["cltf_half_saturation_lines"])
+        capacity = lv.cltf_type1_per_week * lv.enforcement_mult
+        if capacity > 0 and active.size:
+            expected = capacity * active.size / (active.size + p["cltf_half_saturation_lines"])
             k = min(int(rng.poisson(expected)), active.size)
             type1 = rng.choice(active, k, replace=False)
         rest = np.setdiff1d(active, type1, assume_unique=True)
@@ -132,6 +155,7 @@ class Market:
         exploited1 = np.bincount(la1, weights=lines.children[type1] + lines.vulnerable[type1], minlength=N_LA)
         supply = rng.poisson(p["supply_charges_per_type1"] * np.bincount(la1, minlength=N_LA))
         m.add("type1_outcomes", np.bincount(la1, minlength=N_LA))
+        self.seize(np.bincount(la1, minlength=N_LA) * p["assets_seized_per_type1_gbp"])
         m.add("supply_charges", supply)
         m.add(
             "safeguarding_referrals",
@@ -154,6 +178,11 @@ class Market:
 
         # Street dealers: detection is a trafficking offence; the group replaces the dealer later.
         available = self.dealer_back <= week
-        caught = available & (rng.random(self.dealer_la.size) < weekly_prob(p["dealer_detection_rate_per_year"]))
-        self.dealer_back[caught] = week + int(p["dealer_replacement_weeks"])
-        m.add("trafficking_offences", np.bincount(self.dealer_la[caught], minlength=N_LA) + supply)
+        p_caught = weekly_prob(p["dealer_detection_rate_per_year"]) * lv.enforcement_mult
+        caught = available & (rng.random(self.dealer_la.size) < p_caught)
+        self.dealer_back[caught] = np.where(
+            self.dealer_replaced[caught], week + int(p["dealer_replacement_weeks"]), FOREVER
+        )
+        caught_la = np.bincount(self.dealer_la[caught], minlength=N_LA)
+        m.add("trafficking_offences", caught_la + supply)
+        self.seize(caught_la * p["assets_seized_per_dealer_detection_gbp"])

@@ -32,7 +32,7 @@ def offending(m) -> None:
     crimes = counts_rng.poisson(np.bincount(la, weights=lam, minlength=N_LA)).astype(float)
     recorded = counts_rng.binomial(crimes.astype(np.int64), p["acq_crime_recorded_prob"])
     # Each offence leads to an arrest with the same chance, so arrests thin the offence rate.
-    arrest_share = np.float32(p["arrests_per_untreated_ocu_per_year"] / per_year)
+    arrest_share = np.float32(p["arrests_per_untreated_ocu_per_year"] / per_year * m.levers.enforcement_mult)
     u = m.streams["arrests"].random(o.stop, dtype=np.float32)
     # 1 - exp(-x) <= x: screen with the cheap bound, then test the few candidates exactly.
     cand = np.flatnonzero(u < lam * arrest_share)

@@ -2,8 +2,8 @@
 
 Opiate users overdose at a weekly hazard modified by treatment, by the weeks after prison release or
 leaving treatment, and by adulterant waves. A share are life-threatening; of those, a witnessed one is
-reversed where naloxone is at hand (a peer kit or an officer carrying it), and an unreversed one is fatal
-with a set chance. One uniform per
+reversed where naloxone is at hand (background peer provision, the person's own or a peer's take-home kit,
+hostel staff, or an officer carrying it), and an unreversed one is fatal with a set chance. One uniform per
 OCU per week decides all of this (bottom tail: overdose and its outcome; top tail: other deaths).
 """
 
@@ -13,7 +13,8 @@ import numpy as np
 
 from model.calendar import WEEKS_PER_YEAR, weekly_prob
 from model.levers import N_LA
-from model.population import Status
+from model.population import NEVER, Status
+from model.processes import naloxone_kits as kits
 from model.processes._tables import by_status
 from model.processes.split import split
 
@@ -40,15 +41,30 @@ def overdose(m) -> None:
     # Only life-threatening overdoses call for naloxone and can kill.
     severe, v = split(v, p["overdose_severe_share"])
     witnessed, v = split(v, np.where(on_site, 1.0, p["overdose_witnessed_prob"]) * severe)
+    # Naloxone at the scene, channel by channel (independent chances), each only if none before it:
+    # background peer provision (2019 level), the person's own take-home kit, a peer's take-home kit,
+    # hostel provision, and officers in the LA.
     by_peer, v = split(v, np.where(on_site, 1.0, p["peer_naloxone_at_witnessed_prob"]) * witnessed)
+    need = witnessed & ~by_peer
+    held = kits.holders(m) if m.kits_issued else np.empty(0, np.intp)
+    own_kit = pop.kit_until[od] >= week
+    by_own, v = split(v, p["thn_own_kit_used_prob"] * (need & own_kit))
+    need &= ~by_own
+    peer_p = kits.coverage(m, held)[od_la] * p["thn_peer_kit_at_scene_prob"] if held.size else 0.0
+    by_thn_peer, v = split(v, peer_p * need)
+    need &= ~by_thn_peer
+    by_hostel, v = split(v, p["overdose_in_hostel_share"] * lv.hostel_naloxone[od_la] * need)
+    need &= ~by_hostel
     officer_p = -np.expm1(np.log1p(-p["officer_naloxone_attend_prob_per_officer"]) * lv.naloxone_officers)
-    by_officer, v = split(v, officer_p[od_la] * (witnessed & ~by_peer))
-    attempted = by_peer | by_officer
+    by_officer, v = split(v, officer_p[od_la] * need)
+    attempted = by_peer | by_own | by_thn_peer | by_hostel | by_officer
     failed, v = split(v, (1.0 - p["naloxone_reversal_prob"]) * attempted)
     reversed_ = attempted & ~failed
     fatal = np.minimum(1.0, p["severe_overdose_fatality_prob"] * lv.fatality_mult[od_la])
     dies = severe & ~reversed_ & (v < fatal)
     st[od[dies]] = Status.DEAD
+    pop.kit_until[od[by_own]] = NEVER
+    kits.use_peer_kits(m, held, od_la[by_thn_peer])
 
     # Top tail of the same draw: other-cause deaths, and fatal poisoning of crack-only users.
     p_other = weekly_prob(p["ocu_other_death_rate_per_year"])
@@ -73,5 +89,7 @@ def overdose(m) -> None:
     m.add("overdoses", np.bincount(od_la, minlength=N_LA))
     m.add("overdoses_reversed", np.bincount(od_la[reversed_], minlength=N_LA))
     m.add("officer_naloxone_reversals", np.bincount(od_la[reversed_ & by_officer], minlength=N_LA))
+    m.add("thn_reversals", np.bincount(od_la[reversed_ & (by_own | by_thn_peer)], minlength=N_LA))
+    m.add("hostel_naloxone_reversals", np.bincount(od_la[reversed_ & by_hostel], minlength=N_LA))
     m.add("drug_deaths", np.bincount(od_la[dies], minlength=N_LA) + np.bincount(la[crack], minlength=N_LA) + c_la)
     m.add("deaths_other_causes", np.bincount(la[other], minlength=N_LA))

@@ -61,6 +61,7 @@ def policing(m) -> None:
     carrying = by_status(using=1.0, treatment=p["ost_street_spend_fraction"], hat=p["hat_street_spend_fraction"])
     accept = carrying[pop.status[cand]]
     accept = np.where(pop.divert_until[cand] >= week, accept * p["divert_detection_multiplier"], accept)
+    accept = accept * lv.enforcement_mult
     # Draws are sized by the candidates (whose number does not depend on the state), not by detections.
     draws = rng.random((6, cand.size))
     kept = draws[0] < accept
@@ -78,8 +79,10 @@ def policing(m) -> None:
     referred = np.zeros(n, dtype=bool)
     engaged = np.zeros(n, dtype=bool)
     if lv.divert_active:
-        pwits = u[0] < p["pwits_suspicion_prob"]
-        nonengager = ~pwits & pop.divert_nonengaged[d]
+        # Suspected suppliers are eligible for Divert only if the policy extends it to a share of them.
+        pwits_p = p["pwits_suspicion_prob"]
+        pwits = u[0] < pwits_p * (1.0 - lv.divert_pwits_eligible_share)
+        nonengager = ~pwits & pop.divert_nonengaged[d] & (not lv.divert_second_chance)
         referred = ~pwits & ~nonengager & (u[1] < p["divert_officer_use_prob"])
         engaged = referred & (u[3] < p["divert_engagement_prob"])
         # Suspected suppliers and earlier non-engagers get a formal outcome.

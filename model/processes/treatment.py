@@ -13,6 +13,7 @@ import numpy as np
 from model.calendar import WEEKS_PER_YEAR, weekly_prob
 from model.levers import N_LA
 from model.population import FOREVER, NEVER, Status
+from model.processes import naloxone_kits as kits
 
 
 def enter_treatment(m, idx: np.ndarray) -> None:
@@ -66,6 +67,7 @@ def treatment(m) -> None:
     pop.risk_until[released] = week + int(p["release_risk_weeks"])
     pop.risk_mult[released] = p["release_overdose_multiplier"]
     discharged = due[st[due] == Status.REHAB]
+    pop.o2r_client[discharged] = False
     abstinent = u[discharged] < p["rehab_abstinent_exit_prob"]
     st[discharged[abstinent]] = Status.ABSTINENT
     st[discharged[~abstinent]] = Status.USING
@@ -89,7 +91,9 @@ def treatment(m) -> None:
 
     hat(m)
     offender_to_rehab(m)
+    reinvested_treatment(m)
     initiation(m)
+    kits.distribute(m, released)
 
 
 def hat(m) -> None:
@@ -104,11 +108,12 @@ def hat(m) -> None:
     rng = m.streams["hat"]
     la = pop.la[o]
     wait = pop.hat_wait_since[o]
-    # Eligible: heroin users who have been in treatment before and are using or in OST in a HAT area.
+    # Eligible: heroin users who have not responded to other treatment (several episodes already), using or
+    # in OST, in an area with places.
     eligible = (
         pop.opioid[o]
         & ((st == Status.USING) | (st == Status.TREATMENT))
-        & (pop.n_treatment_episodes[o] > 0)
+        & (pop.n_treatment_episodes[o] >= p["hat_min_prior_episodes"])
         & (places[la] > 0)
     )
     u = rng.random(o.stop)
@@ -137,6 +142,7 @@ def offender_to_rehab(m) -> None:
     rng = m.streams["o2r"]
     o = pop.ocu
     referrals = rng.poisson(lv.o2r_staff * p["o2r_referrals_per_staff_year"] / WEEKS_PER_YEAR)
+    beds_free = lv.o2r_max_residents - pop.o2r_client.sum()
     admitted = []
     prolific = m.prolific_rows[m.prolific_rows < o.stop]
     s = pop.status[prolific]
@@ -150,8 +156,40 @@ def offender_to_rehab(m) -> None:
     m.add("o2r_referrals", referrals)
     if admitted:
         idx = np.concatenate([a for a, _ in admitted])
-        admit_to_rehab(m, idx, np.concatenate([v for _, v in admitted]))
+        v = np.concatenate([v for _, v in admitted])
+        if idx.size > beds_free:  # no bed: the client waits in the community (not admitted this week)
+            keep = int(max(beds_free, 0))
+            idx, v = idx[:keep], v[:keep]
+        admit_to_rehab(m, idx, v)
+        pop.o2r_client[idx] = True
         m.add("o2r_admissions", np.bincount(pop.la[idx], minlength=N_LA))
+
+
+def reinvested_treatment(m) -> None:
+    """Seized assets realised this week fund treatment episodes (a share set by the lever), by LA."""
+    lv, p = m.levers, m.p
+    receipts = m.asset_receipts[m.week]
+    m.add("asset_receipts_gbp", receipts)
+    if lv.reinvest_share <= 0:
+        return
+    m.reinvest_fund += receipts * lv.reinvest_share
+    cost = p["ost_cost_gbp_per_year"] / p["treatment_exit_per_year"]  # an average episode
+    n = np.floor(m.reinvest_fund / cost).astype(int)
+    if not n.any():
+        return
+    pop = m.pop
+    o = pop.ocu
+    rng = m.streams["reinvestment"]
+    using = np.flatnonzero(pop.status[o] == Status.USING)
+    funded = np.zeros(N_LA)
+    for a in np.flatnonzero(n):
+        pool = using[pop.la[using] == a]
+        take = rng.choice(pool, size=min(n[a], pool.size), replace=False)
+        enter_treatment(m, take)
+        funded[a] = take.size
+    m.reinvest_fund -= funded * cost
+    m.add("reinvested_treatment_entries", funded)
+    m.add("reinvested_gbp", funded * cost)
 
 
 def initiation(m) -> None:
