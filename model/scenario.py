@@ -20,7 +20,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, create_model
 
 from model.calendar import EARLIEST, LATEST
 from model.interventions import REGISTRY
-from model.interventions.base import InterventionConfig, Num
+from model.interventions.base import InterventionConfig, Num, check_period
 from model.parameters import check_overrides, defaults
 
 #: Scenario files larger than this are refused before parsing.
@@ -44,14 +44,7 @@ class ScenarioMeta(BaseModel):
 
     @model_validator(mode="after")
     def _period(self):
-        for label, d in (("start", self.start), ("end", self.end)):
-            if not (EARLIEST <= d <= LATEST):
-                raise ValueError(
-                    f"{label} = {d.isoformat()} is outside the modelled period "
-                    f"{EARLIEST.isoformat()} to {LATEST.isoformat()}"
-                )
-        if self.end <= self.start:
-            raise ValueError(f"end ({self.end.isoformat()}) must be after start ({self.start.isoformat()})")
+        check_period(self.start, self.end)
         return self
 
 

@@ -36,6 +36,14 @@ def _check_date(value: dt.date | None, name: str) -> None:
         )
 
 
+def check_period(start: dt.date | None, end: dt.date | None) -> None:
+    """Dates inside the modelled period, and end after start."""
+    _check_date(start, "start")
+    _check_date(end, "end")
+    if start and end and end <= start:
+        raise ValueError(f"end ({end.isoformat()}) must be after start ({start.isoformat()})")
+
+
 class InterventionConfig(BaseModel):
     """Settings common to every intervention. Subclasses add their own levers and may override any
     table parameter named in `PARAMS` (field name -> parameter-table name)."""
@@ -49,10 +57,7 @@ class InterventionConfig(BaseModel):
 
     @model_validator(mode="after")
     def _dates(self):
-        _check_date(self.start, "start")
-        _check_date(self.end, "end")
-        if self.start and self.end and self.end <= self.start:
-            raise ValueError(f"end ({self.end.isoformat()}) must be after start ({self.start.isoformat()})")
+        check_period(self.start, self.end)
         return self
 
     def parameter_overrides(self) -> dict[str, float]:

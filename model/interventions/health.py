@@ -3,10 +3,11 @@ and the nitazene adulterant wave (a stress test)."""
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Annotated
 
 import numpy as np
-from pydantic import Field, NonNegativeInt
+from pydantic import BaseModel, ConfigDict, Field, NonNegativeInt, model_validator
 
 from model.calendar import WEEKS_PER_YEAR
 from model.interventions.base import (
@@ -15,6 +16,7 @@ from model.interventions.base import (
     InterventionConfig,
     Num,
     ScheduleEntry,
+    check_period,
     schedule_array,
 )
 from model.parameters import AREAS
@@ -188,12 +190,28 @@ class O2R(Intervention):
         return staff + model.now("o2r_admissions") * bed
 
 
+class Wave(BaseModel):
+    """One adulterant wave: dates, areas and size (multipliers default to the parameter table)."""
+
+    model_config = ConfigDict(extra="forbid")
+    start: dt.date
+    end: dt.date
+    areas: list[AreaId] = Field(default_factory=lambda: list(AREAS))
+    overdose_multiplier: Num | None = Field(None, ge=0)
+    fatality_multiplier: Num | None = Field(None, ge=0)
+
+    @model_validator(mode="after")
+    def _dates(self):
+        check_period(self.start, self.end)
+        return self
+
+
 class NitazeneWaveConfig(InterventionConfig):
     PARAMS = {
         "overdose_multiplier": "nitazene_overdose_multiplier",
         "fatality_multiplier": "nitazene_fatality_multiplier",
     }
-    areas: list[AreaId] = Field(default_factory=lambda: list(AREAS))
+    waves: list[Wave] = Field(default_factory=list)
     overdose_multiplier: Num | None = None
     fatality_multiplier: Num | None = None
 
@@ -201,15 +219,26 @@ class NitazeneWaveConfig(InterventionConfig):
 class NitazeneWave(Intervention):
     name = "nitazene_wave"
     summary = (
-        "Stress test / history: synthetic opioids (nitazenes) in the heroin supply raise overdose "
-        "risk and fatality in the chosen areas between start and end (Op Mabble, summer 2023)."
+        "History and stress test: waves of synthetic opioids (nitazenes) in the heroin supply raise overdose "
+        "risk and fatality in the chosen areas between each wave's dates (Op Mabble, summer 2023)."
     )
     Config = NitazeneWaveConfig
 
     def __init__(self, config, params, calendar):
         super().__init__(config, params, calendar)
-        self.mask = np.array([a in config.areas for a in AREAS])
+        self.waves = [
+            (
+                max(0, calendar.first_week_on_or_after(w.start)),
+                calendar.first_week_on_or_after(w.end),
+                np.array([a in w.areas for a in AREAS]),
+                params["nitazene_overdose_multiplier"] if w.overdose_multiplier is None else w.overdose_multiplier,
+                params["nitazene_fatality_multiplier"] if w.fatality_multiplier is None else w.fatality_multiplier,
+            )
+            for w in config.waves
+        ]
 
     def apply(self, levers, week):
-        levers.overdose_mult[self.mask] *= self.p["nitazene_overdose_multiplier"]
-        levers.fatality_mult[self.mask] *= self.p["nitazene_fatality_multiplier"]
+        for start, end, mask, od, fatal in self.waves:
+            if start <= week < end:
+                levers.overdose_mult[mask] *= od
+                levers.fatality_mult[mask] *= fatal
