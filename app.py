@@ -46,7 +46,8 @@ st.caption(
 files = sorted(SCENARIO_DIR.glob("*.toml"))
 with st.sidebar:
     st.header("Scenario")
-    choice = st.selectbox("Scenario file", [f.stem for f in files], key="scenario")
+    names = [f.stem for f in files]
+    choice = st.selectbox("Scenario file", names, index=names.index("baseline"), key="scenario")
     seeds = st.number_input(
         "Runs (seeds)",
         min_value=1,

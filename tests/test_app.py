@@ -42,6 +42,12 @@ def test_run_shows_headlines_table_and_chart(app):
     assert not app.exception
 
 
+def test_every_library_scenario_can_be_chosen(app):
+    for name in app.selectbox(key="scenario").options:
+        app.selectbox(key="scenario").set_value(name).run()
+        assert not app.exception and not app.error, name
+
+
 def test_parameter_search_filters_the_table(app):
     app.text_input(key="param_search").input("naloxone").run()
     names = table_with(app, "source")["name"].tolist()

@@ -80,3 +80,17 @@ def test_geography_shares_are_consistent():
     share_bc = geo.column("line_export_share")[[geo.index("birmingham"), geo.index("coventry")]].sum()
     assert share_bc > 0.5  # 2023-02_spcb_preventing-and-reducing-crime §7
     assert geo.column("population_2019").sum() == pytest.approx(2.92e6, rel=0.01)
+
+
+def test_lever_docs_show_the_current_parameter_table():
+    import subprocess
+    import sys
+
+    check = subprocess.run([sys.executable, str(ROOT / "docs" / "build_docs.py"), "--check"], cwd=ROOT)
+    assert check.returncode == 0, "docs/levers.md is out of date: run python docs/build_docs.py"
+
+
+def test_every_lever_is_documented():
+    text = (ROOT / "docs" / "levers.md").read_text()
+    for name in REGISTRY:
+        assert f"(`{name}`)" in text, f"docs/levers.md has no section for {name}"
