@@ -10,10 +10,17 @@ def split(v: np.ndarray, p) -> tuple[np.ndarray, np.ndarray]:
     """Decide `v < p` and return a fresh uniform for the next decision.
 
     Given the outcome, the rescaled value is again uniform on [0, 1) and independent of the outcome.
-    Use float64 draws: each split spends a few bits of precision.
+    `p` is a scalar or an array like `v`; use float64 draws, as each split spends a few bits of precision.
     """
-    p = np.broadcast_to(np.asarray(p, dtype=np.float64), np.shape(v))
+    if np.ndim(p) == 0:
+        if p <= 0.0:
+            return np.zeros(v.shape, dtype=bool), v
+        if p >= 1.0:
+            return np.ones(v.shape, dtype=bool), v
+        below = v < p
+        with np.errstate(over="ignore"):  # tiny p: v / p overflows only where it is not used
+            return below, np.where(below, v / p, (v - p) / (1.0 - p))
+    p = np.asarray(p, dtype=np.float64)
     below = v < p
-    with np.errstate(divide="ignore", invalid="ignore"):
-        rest = np.where(below, v / p, (v - p) / (1.0 - p))
-    return below, np.nan_to_num(rest, nan=0.0, posinf=0.0)
+    # Where p is 0 (or 1) the outcome is certain and v passes on unchanged.
+    return below, np.where(below, v / np.where(p > 0, p, 1.0), (v - p) / np.where(p < 1, 1.0 - p, 1.0))
