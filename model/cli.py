@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import argparse
+import json
+import os
 import sys
 import time
 from pathlib import Path
@@ -63,6 +65,44 @@ def _validate(args) -> int:
     return status
 
 
+def _calibrate(args) -> int:
+    import tomllib
+
+    from model.calibrate import Settings, executor, fit, read_draws, write_fit
+    from model.calibration import CALIBRATION_DIR
+    from model.calibration_report import write_report
+    from model.scenario import ScenarioError, load_scenario
+
+    settings = Settings.quick(args.workers) if args.quick else Settings(workers=args.workers)
+    changes = {k: v for k, v in (("trials", args.trials), ("seeds", args.seeds)) if v}
+    settings = Settings(**{**settings.__dict__, **changes})
+    out = Path(args.out) if args.out else (Path("results/calibration-quick") if args.quick else CALIBRATION_DIR)
+    try:
+        base = load_scenario(args.scenario)
+    except ScenarioError as e:
+        print(f"drugsim: scenario refused.\n{e}", file=sys.stderr)
+        return 2
+    t0 = time.perf_counter()
+    with executor(settings.workers, args.dask) as pool:
+        if args.report_only:
+            fitted = tomllib.loads((out / "fitted.toml").read_text())["parameters"]
+            draws = read_draws(out / "accepted_draws.csv")
+            info_file = out / "fit_info.json"
+            info = json.loads(info_file.read_text()) if info_file.exists() else {}
+        else:
+            result = fit(base, settings, pool)
+            write_fit(out, result, settings, time.perf_counter() - t0)
+            fitted, draws = result["fitted"], read_draws(out / "accepted_draws.csv")
+            info = json.loads((out / "fit_info.json").read_text())
+        summary = write_report(out, base, fitted, draws, settings.report_runs, pool, info)
+    print(
+        f"fitting targets within tolerance: {summary['fitting_within']}/{summary['fitting_n']}; "
+        f"holdout: {summary['holdout_within']}/{summary['holdout_n']} ({time.perf_counter() - t0:.0f} s)"
+    )
+    print(f"wrote {out}/fitted.toml, accepted_draws.csv, REPORT.md")
+    return 0
+
+
 def _parameters(args) -> int:
     from model.parameters import parameter_table
 
@@ -88,6 +128,16 @@ def main(argv: list[str] | None = None) -> int:
     val = sub.add_parser("validate", help="check scenario files without running them")
     val.add_argument("scenarios", nargs="+")
     val.set_defaults(func=_validate)
+    cal = sub.add_parser("calibrate", help="fit the free parameters to the reports' fitting targets")
+    cal.add_argument("--scenario", default=str(Path(__file__).resolve().parent.parent / "scenarios" / "baseline.toml"))
+    cal.add_argument("--quick", action="store_true", help="a small search for a first try or CI (minutes)")
+    cal.add_argument("--trials", type=int, help="number of Optuna trials")
+    cal.add_argument("--seeds", type=int, help="seeds per trial")
+    cal.add_argument("--workers", type=int, default=os.cpu_count() or 1, help="local worker processes")
+    cal.add_argument("--dask", metavar="ADDRESS", help="run trials on a Dask cluster, e.g. tcp://host:8786")
+    cal.add_argument("--out", help="output folder (default calibration/, or results/calibration-quick with --quick)")
+    cal.add_argument("--report-only", action="store_true", help="only rewrite REPORT.md from the fitted files")
+    cal.set_defaults(func=_calibrate)
     par = sub.add_parser("parameters", help="list the parameter table with sources")
     par.add_argument("--group", help="only this group (e.g. overdose, divert, cltf)")
     par.set_defaults(func=_parameters)

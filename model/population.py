@@ -150,6 +150,7 @@ class Population:
         exposure = rng.gamma(k_exp, 1.0 / k_exp, n) * eth_mult[self.eth]
         exposure *= np.where(self.sex == 1, p["detection_multiplier_male"], 1.0)
         exposure *= np.where(self.age0 < 25, p["detection_multiplier_under_25"], 1.0)
+        exposure *= np.where(self.la == geo.index("birmingham"), p["detection_multiplier_birmingham"], 1.0)
         # Normalise within each substance group so each group's mean rate is its table value.
         for k in Kind:
             sel = self.kind == k

@@ -26,7 +26,8 @@ from model.parameters import check_overrides, defaults
 #: Scenario files larger than this are refused before parsing.
 MAX_SCENARIO_BYTES = 256 * 1024
 #: The scenario library shipped with the project (used to resolve `extends` for uploaded text).
-SCENARIO_DIR = Path(__file__).resolve().parent.parent / "scenarios"
+PROJECT_DIR = Path(__file__).resolve().parent.parent
+SCENARIO_DIR = PROJECT_DIR / "scenarios"
 
 
 class ScenarioError(ValueError):
@@ -133,12 +134,17 @@ def _merge(base: dict, over: dict) -> dict:
 def _extends_path(ext: Any, base_dir: Path, where: str) -> Path:
     if not isinstance(ext, str) or not ext:
         raise ScenarioError(f"{where}: scenario.extends = {ext!r}: must be a scenario file name such as 'baseline'")
-    candidate = base_dir / ext
+    candidate = (base_dir / ext).resolve()
     if candidate.suffix != ".toml":
         candidate = candidate.with_name(candidate.name + ".toml")
+    # Only scenario files beside the extending file or inside this project can be extended.
+    if not (candidate.is_relative_to(base_dir.resolve()) or candidate.is_relative_to(PROJECT_DIR)):
+        raise ScenarioError(
+            f"{where}: scenario.extends = {ext!r}: must name a scenario file in the same folder or in this project"
+        )
     if not candidate.is_file():
         raise ScenarioError(f"{where}: scenario.extends = {ext!r}: no scenario file {candidate}")
-    return candidate.resolve()
+    return candidate
 
 
 def _chain(text: str, where: str, base_dir: Path, seen: tuple[Path, ...]) -> tuple[dict, list[tuple[str, str]]]:
