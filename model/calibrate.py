@@ -1,7 +1,7 @@
 """Fitting the free parameters (those marked `calibrate = 1`) to the fitting targets.
 
 Method: Optuna's TPE sampler (independent per parameter, suited to targets that each depend on few parameters)
-explores the table's plausible ranges for the first half of the trials, then CMA-ES refines from the best point
+explores the table's plausible ranges for the first 30% of the trials, then CMA-ES refines from the best point
 found. Each parameter set is run on
 the same seeds (common random numbers) over the fitting period only (to the last fitting target, January
 2023), and scored by `calibration.loss`. The best candidates are then re-run on fresh seeds; the best of those
@@ -31,11 +31,13 @@ from model.scenario import ResolvedScenario, with_changes
 
 #: Accepted draws: re-evaluated loss within this factor of the best.
 ACCEPT_FACTOR = 1.5
+#: Share of trials explored by TPE before CMA-ES refines from the best point.
+REFINE_FROM = 0.3
 
 
 @dataclass(frozen=True)
 class Settings:
-    trials: int = 400
+    trials: int = 600
     seeds: int = 2
     candidates: int = 20
     reeval_seeds: int = 4
@@ -99,7 +101,7 @@ def fit(base: ResolvedScenario, settings: Settings, pool: Executor, progress=pri
     table = parameter_table()
     sampler = optuna.samplers.TPESampler(seed=settings.sampler_seed, n_startup_trials=max(8, settings.trials // 8))
     study = optuna.create_study(direction="minimize", sampler=sampler)
-    refine_from = settings.trials // 2
+    refine_from = max(1, int(settings.trials * REFINE_FROM))
     study.enqueue_trial({n: table[n].value for n in names})  # the table's values as the first trial
     seeds = list(range(settings.seeds))
     t0 = time.perf_counter()
@@ -108,7 +110,7 @@ def fit(base: ResolvedScenario, settings: Settings, pool: Executor, progress=pri
     while done < settings.trials:
         if done >= refine_from and isinstance(study.sampler, optuna.samplers.TPESampler):
             study.sampler = optuna.samplers.CmaEsSampler(
-                x0=study.best_params, sigma0=0.1, seed=settings.sampler_seed, warn_independent_sampling=False
+                x0=study.best_params, seed=settings.sampler_seed, warn_independent_sampling=False
             )
         batch = [study.ask() for _ in range(min(batch_size, settings.trials - done))]
         params = [_suggest(trial, names) for trial in batch]

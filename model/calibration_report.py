@@ -114,7 +114,7 @@ def _plots(out: Path, scenario: ResolvedScenario, runs: list[np.ndarray], target
         ax.plot([], [], color="#d94801", lw=3, label="reported (fitting), per quarter")
         ax.plot([], [], color="#54278f", lw=3, ls="--", label="reported (holdout), per quarter")
         ax.set_title(f"{metric}: {METRICS[metric].meaning} (quarterly, West Midlands)", fontsize=9)
-        ax.legend(fontsize=7, loc="upper left")
+        ax.legend(fontsize=7, loc="best")
         ax.set_ylim(bottom=0)
         fig.tight_layout()
         name = f"plots/{metric}.png"
