@@ -49,6 +49,135 @@ def _run(args) -> int:
     return 0
 
 
+def _progress_bar(label: str):
+    """A progress callback that draws a bar on stderr (tqdm)."""
+    from tqdm import tqdm
+
+    bar = tqdm(total=None, desc=label, unit="run", file=sys.stderr, disable=None)
+
+    def update(done: int, total: int) -> None:
+        bar.total = total
+        bar.n = done
+        bar.refresh()
+        if done == total:
+            bar.close()
+
+    return update
+
+
+def _compare(args) -> int:
+    import pandas as pd
+
+    from model.calibrate import read_draws
+    from model.compare import compare, period_weeks, totals
+    from model.ensemble import RunStore, make_executor, plan, run_ensemble
+    from model.results import ResultsError, check_writable, manifest, write_results
+    from model.runner import tidy
+    from model.scenario import ScenarioError, load_scenario
+
+    try:
+        scenarios = [load_scenario(p) for p in args.scenarios]
+    except ScenarioError as e:
+        print(f"drugsim: scenario refused; nothing was run or written.\n{e}", file=sys.stderr)
+        return 2
+    start, end = _period(args.period)
+    out = Path(args.out)
+    try:
+        check_writable(out, args.overwrite)
+    except ResultsError as e:
+        print(f"drugsim: {e}", file=sys.stderr)
+        return 2
+    draws = read_draws() if args.draws else None
+    runs = plan(scenarios, args.seeds, args.draws)
+    # Finished runs are kept beside the results folder until it is written, so a rerun resumes.
+    store = RunStore(out.parent / f".{out.name}.runs")
+    t0 = time.perf_counter()
+    try:
+        with make_executor(args.workers, args.dask) as pool:
+            results = run_ensemble(runs, pool, store, draws, progress=_progress_bar("runs"))
+    except KeyboardInterrupt:
+        print(
+            f"\ndrugsim: interrupted; finished runs are kept in {store.folder}. Run the same command to resume.",
+            file=sys.stderr,
+        )
+        return 130
+    wall = time.perf_counter() - t0
+    per_run = {}
+    frames = []
+    for s in scenarios:
+        mine = [r for r in runs if r.scenario is s]
+        weeks = period_weeks(s, start, end)
+        per_run[s.name] = pd.DataFrame([totals(results[r.key], weeks) for r in mine])
+        frames += [tidy(s, r.seed, results[r.key]).assign(draw=-1 if r.draw is None else r.draw) for r in mine]
+    table = compare(per_run, scenarios[0].name, (start, end))
+    meta = manifest(scenarios[0], [r.seed for r in runs if r.scenario is scenarios[0]], wall, sum(map(len, frames)))
+    meta["comparison"] = {
+        "base": scenarios[0].name,
+        "scenarios": [
+            {
+                "name": s.name,
+                "content_sha256": s.content_sha256,
+                "resolved_sha256": s.resolved_sha256,
+                "files": [{"path": p, "content": t} for p, t in s.files],
+            }
+            for s in scenarios
+        ],
+        "period": [start, end],
+        "runs_per_scenario": args.seeds,
+        "draws": args.draws,
+        "executor": args.dask or f"local processes ({args.workers or os.cpu_count()})",
+    }
+    try:
+        write_results(
+            out,
+            pd.concat(frames, ignore_index=True),
+            meta,
+            args.overwrite,
+            extra={"comparison.csv": table.to_csv(index=False)},
+        )
+    except ResultsError as e:
+        print(f"drugsim: {e}", file=sys.stderr)
+        return 1
+    import shutil
+
+    shutil.rmtree(store.folder, ignore_errors=True)
+    show = table[
+        table.outcome.isin(
+            [
+                "drug_deaths",
+                "acquisitive_crimes",
+                "active_county_lines",
+                "intervention_spend_gbp",
+                "net_benefit_gbp",
+                "cost_per_death_averted_gbp",
+            ]
+        )
+    ]
+    with pd.option_context("display.width", 200, "display.float_format", "{:,.1f}".format):
+        print(
+            f"{len(runs)} runs in {wall:.0f} s; {start} to {end}; differences against {scenarios[0].name} "
+            "with 90% intervals:"
+        )
+        print(
+            show[show.scenario != scenarios[0].name][
+                ["scenario", "outcome", "diff_mean", "diff_low", "diff_high"]
+            ].to_string(index=False)
+        )
+    print(f"wrote {out}/comparison.csv, results.parquet and manifest.json")
+    return 0
+
+
+def _period(text: str) -> tuple[str, str]:
+    """'2026-2030' -> ('2026-01-01', '2030-12-31'); ISO dates 'YYYY-MM-DD:YYYY-MM-DD' are taken as given."""
+    if ":" in text:
+        a, b = text.split(":", 1)
+        return a, b
+    a, _, b = text.partition("-")
+    if not (a.isdigit() and b.isdigit() and len(a) == 4 and len(b) == 4):
+        raise SystemExit(f"drugsim: --period {text!r}: use YEAR-YEAR (e.g. 2026-2030) or DATE:DATE")
+    return f"{a}-01-01", f"{b}-12-31"
+
+
 def _validate(args) -> int:
     from model.scenario import ScenarioError, load_scenario
 
@@ -128,6 +257,16 @@ def main(argv: list[str] | None = None) -> int:
     val = sub.add_parser("validate", help="check scenario files without running them")
     val.add_argument("scenarios", nargs="+")
     val.set_defaults(func=_validate)
+    cmp_ = sub.add_parser("compare", help="paired ensembles of scenarios against the first, with economics")
+    cmp_.add_argument("scenarios", nargs="+", help="BASE.toml OTHER.toml ...")
+    cmp_.add_argument("--seeds", type=int, default=10, help="runs per scenario (seeds 0..N-1; default 10)")
+    cmp_.add_argument("--draws", type=int, default=0, help="also sample M accepted calibration draws (run i: i mod M)")
+    cmp_.add_argument("--period", default="2026-2030", help="YEAR-YEAR or DATE:DATE (default 2026-2030)")
+    cmp_.add_argument("--workers", type=int, help="local worker processes (default: all cores)")
+    cmp_.add_argument("--dask", metavar="ADDRESS", help="run on a Dask cluster, e.g. tcp://host:8786")
+    cmp_.add_argument("--out", required=True, help="results folder")
+    cmp_.add_argument("--overwrite", action="store_true")
+    cmp_.set_defaults(func=_compare)
     cal = sub.add_parser("calibrate", help="fit the free parameters to the reports' fitting targets")
     cal.add_argument("--scenario", default=str(Path(__file__).resolve().parent.parent / "scenarios" / "baseline.toml"))
     cal.add_argument("--quick", action="store_true", help="a small search for a first try or CI (minutes)")

@@ -95,8 +95,10 @@ def check_writable(out: Path, overwrite: bool) -> None:
         raise ResultsError(f"{parent}: folder is not writable")
 
 
-def write_results(out: Path, frame: pd.DataFrame, meta: dict, overwrite: bool = False) -> Path:
-    """Write results.parquet and manifest.json into `out` atomically."""
+def write_results(
+    out: Path, frame: pd.DataFrame, meta: dict, overwrite: bool = False, extra: dict[str, str] | None = None
+) -> Path:
+    """Write results.parquet, manifest.json and any `extra` text files into `out` atomically."""
     out = Path(out)
     check_writable(out, overwrite)
     tmp = out.parent / f".{out.name}.partial-{uuid.uuid4().hex[:8]}"
@@ -104,6 +106,8 @@ def write_results(out: Path, frame: pd.DataFrame, meta: dict, overwrite: bool = 
         tmp.mkdir()
         frame.to_parquet(tmp / "results.parquet", index=False)
         (tmp / "manifest.json").write_text(json.dumps(meta, indent=2, default=str))
+        for name, text in (extra or {}).items():
+            (tmp / name).write_text(text)
         old = None
         if out.exists():
             old = out.parent / f".{out.name}.old-{uuid.uuid4().hex[:8]}"

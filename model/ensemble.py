@@ -1,0 +1,140 @@
+"""Ensembles: many runs of several scenarios, paired across scenarios (run i of every scenario uses seed i and, when
+parameter draws are asked for, calibration draw i mod M: common random numbers), on any `concurrent.futures`
+executor: local worker processes by default, or a Dask cluster's executor (`Client(address).get_executor()`).
+
+Each finished run is saved at once under a work folder, named by the scenario's content hash, seed and draw, so an
+interrupted ensemble resumes without redoing finished runs. Results do not depend on the executor.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Callable, Iterator
+from concurrent.futures import FIRST_COMPLETED, Executor, ProcessPoolExecutor, wait
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from model.runner import run_one
+from model.scenario import ResolvedScenario, with_changes
+
+
+@dataclass(frozen=True)
+class Run:
+    """One run of one scenario: its seed and, optionally, the calibration draw it uses."""
+
+    scenario: ResolvedScenario
+    seed: int
+    draw: int | None = None
+
+    @property
+    def key(self) -> str:
+        d = "fitted" if self.draw is None else f"draw{self.draw}"
+        return f"{self.scenario.resolved_sha256[:16]}_seed{self.seed}_{d}"
+
+
+def plan(scenarios: list[ResolvedScenario], n_runs: int, n_draws: int = 0, first_seed: int = 0) -> list[Run]:
+    """Paired runs: run i of every scenario uses seed first_seed + i and draw i mod n_draws (if any)."""
+    names = [s.name for s in scenarios]
+    if len(set(names)) != len(names):
+        raise ValueError(f"scenario names must differ: {names}")
+    return [Run(s, first_seed + i, (i % n_draws) if n_draws else None) for i in range(n_runs) for s in scenarios]
+
+
+def execute(run: Run, draws: list[dict[str, float]] | None) -> np.ndarray:
+    """Run one task (in a worker): the scenario, with its calibration draw if it has one."""
+    scenario = run.scenario
+    if run.draw is not None:
+        scenario = with_changes(scenario, {"parameters": draws[run.draw % len(draws)]})
+    return run_one(scenario, run.seed)
+
+
+@contextmanager
+def make_executor(workers: int | None = None, dask_address: str | None = None) -> Iterator[Executor]:
+    """All local cores by default, or the executor of an existing Dask cluster."""
+    if dask_address:
+        from distributed import Client
+
+        with Client(dask_address) as client:
+            yield client.get_executor()
+    else:
+        with ProcessPoolExecutor(max_workers=workers or os.cpu_count() or 1) as pool:
+            yield pool
+
+
+class RunStore:
+    """Finished runs on disk (one .npy each, written atomically), so an ensemble can resume."""
+
+    def __init__(self, folder: Path):
+        self.folder = Path(folder)
+        self.folder.mkdir(parents=True, exist_ok=True)
+
+    def path(self, run: Run) -> Path:
+        return self.folder / f"{run.key}.npy"
+
+    def has(self, run: Run) -> bool:
+        return self.path(run).exists()
+
+    def save(self, run: Run, results: np.ndarray) -> None:
+        tmp = self.folder / f".{run.key}.{uuid.uuid4().hex[:6]}.tmp"
+        with open(tmp, "wb") as f:
+            np.save(f, results)
+        os.replace(tmp, self.path(run))
+
+    def load(self, run: Run) -> np.ndarray:
+        return np.load(self.path(run))
+
+
+def run_ensemble(
+    runs: list[Run],
+    pool: Executor | None = None,
+    store: RunStore | None = None,
+    draws: list[dict[str, float]] | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> dict[str, np.ndarray]:
+    """Run every task not already in `store` and return results by run key.
+
+    With `pool=None` runs are serial in this process. On KeyboardInterrupt, pending runs are cancelled and the
+    finished ones stay in `store` for a later resume.
+    """
+    if any(r.draw is not None for r in runs) and not draws:
+        raise ValueError("runs use calibration draws but none were given")
+    results: dict[str, np.ndarray] = {}
+    todo = []
+    for r in runs:
+        if store is not None and store.has(r):
+            results[r.key] = store.load(r)
+        else:
+            todo.append(r)
+    done = len(results)
+    if progress:
+        progress(done, len(runs))
+
+    def finish(run, res):
+        nonlocal done
+        if store is not None:
+            store.save(run, res)
+        results[run.key] = res
+        done += 1
+        if progress:
+            progress(done, len(runs))
+
+    if pool is None:
+        for r in todo:
+            finish(r, execute(r, draws))
+        return results
+    futures = {pool.submit(execute, r, draws): r for r in todo}
+    try:
+        pending = set(futures)
+        while pending:
+            finished, pending = wait(pending, return_when=FIRST_COMPLETED)
+            for f in finished:
+                finish(futures[f], f.result())
+    except BaseException:
+        for f in futures:
+            f.cancel()
+        raise
+    return results
