@@ -69,7 +69,7 @@ def _compare(args) -> int:
     import pandas as pd
 
     from model.calibrate import read_draws
-    from model.compare import compare, period_weeks, totals
+    from model.compare import compare, paired_totals
     from model.ensemble import RunStore, make_executor, plan, run_ensemble
     from model.results import ResultsError, check_writable, manifest, write_results
     from model.runner import tidy
@@ -102,13 +102,8 @@ def _compare(args) -> int:
         )
         return 130
     wall = time.perf_counter() - t0
-    per_run = {}
-    frames = []
-    for s in scenarios:
-        mine = [r for r in runs if r.scenario is s]
-        weeks = period_weeks(s, start, end)
-        per_run[s.name] = pd.DataFrame([totals(results[r.key], weeks) for r in mine])
-        frames += [tidy(s, r.seed, results[r.key]).assign(draw=-1 if r.draw is None else r.draw) for r in mine]
+    per_run = paired_totals(scenarios, runs, results, start, end)
+    frames = [tidy(r.scenario, r.seed, results[r.key]).assign(draw=-1 if r.draw is None else r.draw) for r in runs]
     table = compare(per_run, scenarios[0].name, (start, end))
     meta = manifest(scenarios[0], [r.seed for r in runs if r.scenario is scenarios[0]], wall, sum(map(len, frames)))
     meta["comparison"] = {
@@ -164,6 +159,90 @@ def _compare(args) -> int:
             ].to_string(index=False)
         )
     print(f"wrote {out}/comparison.csv, results.parquet and manifest.json")
+    return 0
+
+
+def _budget(args) -> int:
+    import shutil
+
+    import pandas as pd
+
+    from model.budget import DEFAULT_OPTIONS, mixes, rank
+    from model.calibrate import read_draws
+    from model.compare import SPENDING, paired_totals
+    from model.ensemble import RunStore, make_executor, plan, run_ensemble
+    from model.results import ResultsError, check_writable, manifest, write_results
+    from model.scenario import ScenarioError, load_scenario
+
+    scenario_dir = Path(__file__).resolve().parent.parent / "scenarios"
+    try:
+        base = load_scenario(args.base or scenario_dir / "baseline.toml")
+        options = [load_scenario(p) for p in (args.options or [scenario_dir / f"{n}.toml" for n in DEFAULT_OPTIONS])]
+    except ScenarioError as e:
+        print(f"drugsim: scenario refused; nothing was run or written.\n{e}", file=sys.stderr)
+        return 2
+    start, end = _period(args.period)
+    out = Path(args.out)
+    try:
+        check_writable(out, args.overwrite)
+    except ResultsError as e:
+        print(f"drugsim: {e}", file=sys.stderr)
+        return 2
+    draws = read_draws() if args.draws else None
+    store = RunStore(out.parent / f".{out.name}.runs")
+    t0 = time.perf_counter()
+    try:
+        with make_executor(args.workers, args.dask) as pool:
+            singles = [base, *options]
+            runs = plan(singles, args.seeds, args.draws)
+            results = run_ensemble(runs, pool, store, draws, progress=_progress_bar("single levers"))
+            per_run = paired_totals(singles, runs, results, start, end)
+            spend = {
+                o.name: float(sum(per_run[o.name][c] - per_run[base.name][c] for c in SPENDING).mean()) for o in options
+            }
+            affordable = [o for o in options if spend[o.name] <= args.budget]
+            mixed = mixes(affordable, spend, args.budget)
+            if mixed:
+                mix_runs = plan([base, *mixed], args.seeds, args.draws)
+                results.update(run_ensemble(mix_runs, pool, store, draws, progress=_progress_bar("mixes")))
+                per_run.update(paired_totals(mixed, mix_runs, results, start, end))
+    except KeyboardInterrupt:
+        print(
+            f"\ndrugsim: interrupted; finished runs are kept in {store.folder}. Run the same command to resume.",
+            file=sys.stderr,
+        )
+        return 130
+    table = rank(per_run, base.name, args.budget)
+    meta = manifest(base, list(range(args.seeds)), time.perf_counter() - t0, 0)
+    meta["results"] = {"file": "budget.csv", "rows": len(table)}
+    meta["budget"] = {
+        "budget_gbp": args.budget,
+        "period": [start, end],
+        "runs_per_option": args.seeds,
+        "draws": args.draws,
+        "options": [o.name for o in options],
+        "mixes": [m.name for m in mixed],
+    }
+    try:
+        write_results(out, None, meta, args.overwrite, extra={"budget.csv": table.to_csv(index=False)})
+    except ResultsError as e:
+        print(f"drugsim: {e}", file=sys.stderr)
+        return 1
+    shutil.rmtree(store.folder, ignore_errors=True)
+    cols = [
+        "option",
+        "spend_gbp",
+        "deaths_averted",
+        "deaths_averted_low",
+        "deaths_averted_high",
+        "deaths_within_noise_of_best",
+        "net_benefit_per_gbp",
+        "benefit_per_gbp_within_noise_of_best",
+    ]
+    with pd.option_context("display.width", 220, "display.float_format", "{:,.1f}".format):
+        print(f"Budget £{args.budget:,.0f}, {start} to {end}, {args.seeds} paired runs per option. Options that fit:")
+        print(table[table.within_budget][[c for c in cols if c in table]].to_string(index=False))
+    print(f"wrote {out}/budget.csv and manifest.json")
     return 0
 
 
@@ -267,6 +346,18 @@ def main(argv: list[str] | None = None) -> int:
     cmp_.add_argument("--out", required=True, help="results folder")
     cmp_.add_argument("--overwrite", action="store_true")
     cmp_.set_defaults(func=_compare)
+    bud = sub.add_parser("budget", help="rank levers and two-lever mixes that fit a budget over a period")
+    bud.add_argument("--budget", type=float, required=True, help="budget in GBP over the period")
+    bud.add_argument("--period", default="2026-2030", help="YEAR-YEAR or DATE:DATE (default 2026-2030)")
+    bud.add_argument("--options", nargs="+", help="option scenario files (default: the library's funded levers)")
+    bud.add_argument("--base", help="base scenario (default scenarios/baseline.toml)")
+    bud.add_argument("--seeds", type=int, default=10, help="paired runs per option (default 10)")
+    bud.add_argument("--draws", type=int, default=0, help="also sample M accepted calibration draws")
+    bud.add_argument("--workers", type=int, help="local worker processes (default: all cores)")
+    bud.add_argument("--dask", metavar="ADDRESS", help="run on a Dask cluster, e.g. tcp://host:8786")
+    bud.add_argument("--out", required=True, help="results folder")
+    bud.add_argument("--overwrite", action="store_true")
+    bud.set_defaults(func=_budget)
     cal = sub.add_parser("calibrate", help="fit the free parameters to the reports' fitting targets")
     cal.add_argument("--scenario", default=str(Path(__file__).resolve().parent.parent / "scenarios" / "baseline.toml"))
     cal.add_argument("--quick", action="store_true", help="a small search for a first try or CI (minutes)")

@@ -190,3 +190,11 @@ def compare(per_run: dict[str, pd.DataFrame], base: str, period: tuple[str, str]
     table.insert(2, "period", f"{period[0]} to {period[1]}")
     table["runs"] = len(b)
     return table
+
+
+def paired_totals(scenarios, runs, results, start: str, end: str) -> dict[str, pd.DataFrame]:
+    """Per scenario, a DataFrame of per-run totals over the period (rows in run order: paired across scenarios)."""
+    return {
+        s.name: pd.DataFrame([totals(results[r.key], period_weeks(s, start, end)) for r in runs if r.scenario is s])
+        for s in scenarios
+    }

@@ -96,15 +96,16 @@ def check_writable(out: Path, overwrite: bool) -> None:
 
 
 def write_results(
-    out: Path, frame: pd.DataFrame, meta: dict, overwrite: bool = False, extra: dict[str, str] | None = None
+    out: Path, frame: pd.DataFrame | None, meta: dict, overwrite: bool = False, extra: dict[str, str] | None = None
 ) -> Path:
-    """Write results.parquet, manifest.json and any `extra` text files into `out` atomically."""
+    """Write results.parquet (if a frame is given), manifest.json and any `extra` text files into `out` atomically."""
     out = Path(out)
     check_writable(out, overwrite)
     tmp = out.parent / f".{out.name}.partial-{uuid.uuid4().hex[:8]}"
     try:
         tmp.mkdir()
-        frame.to_parquet(tmp / "results.parquet", index=False)
+        if frame is not None:
+            frame.to_parquet(tmp / "results.parquet", index=False)
         (tmp / "manifest.json").write_text(json.dumps(meta, indent=2, default=str))
         for name, text in (extra or {}).items():
             (tmp / name).write_text(text)
