@@ -36,8 +36,10 @@ def main() -> None:
         pooled = time.perf_counter() - t0
     print(f"{args.runs} full-scale baseline runs (627 weeks each):")
     print(f"  serial:                 {serial:6.1f} s = {60 * args.runs / serial:5.1f} runs per minute")
-    print(f"  local pool, {workers} workers: {pooled:6.1f} s = {60 * args.runs / pooled:5.1f} runs per minute "
-          f"({serial / pooled:.2f}x)")
+    print(
+        f"  local pool, {workers} workers: {pooled:6.1f} s = {60 * args.runs / pooled:5.1f} runs per minute "
+        f"({serial / pooled:.2f}x)"
+    )
 
 
 if __name__ == "__main__":

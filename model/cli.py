@@ -11,15 +11,12 @@ from pathlib import Path
 
 
 def _run(args) -> int:
-    from model.results import ResultsError, annual_summary, check_writable, manifest, write_results
-    from model.runner import run_scenario
-    from model.scenario import ScenarioError, load_scenario
+    import pandas as pd
 
-    try:
-        scenario = load_scenario(args.scenario)
-    except ScenarioError as e:
-        print(f"drugsim: scenario refused; nothing was run or written.\n{e}", file=sys.stderr)
-        return 2
+    from model.results import ResultsError, annual_summary, check_writable, manifest
+    from model.runner import run_scenario
+
+    (scenario,) = _load([args.scenario])
     seeds = list(range(args.seeds)) if args.seeds else [args.seed]
     out = Path(args.out) if args.out else Path("results") / scenario.name
     try:
@@ -32,13 +29,7 @@ def _run(args) -> int:
     t0 = time.perf_counter()
     frame = run_scenario(scenario, seeds)
     wall = time.perf_counter() - t0
-    try:
-        write_results(out, frame, manifest(scenario, seeds, wall, len(frame)), args.overwrite)
-    except ResultsError as e:
-        print(f"drugsim: {e}", file=sys.stderr)
-        return 1
-    import pandas as pd
-
+    _write(out, frame, manifest(scenario, seeds, wall, len(frame)), args.overwrite)
     with pd.option_context("display.width", 200, "display.max_columns", 20, "display.float_format", "{:,.0f}".format):
         print(
             f"{scenario.name}: {len(seeds)} seed(s), {scenario.start} to {scenario.end}, "
@@ -47,6 +38,59 @@ def _run(args) -> int:
         print(annual_summary(frame).to_string())
     print(f"wrote {out}/results.parquet and {out}/manifest.json")
     return 0
+
+
+class _Stop(Exception):
+    """Stop the command with this exit code (the message has been printed)."""
+
+    def __init__(self, code: int):
+        self.code = code
+
+
+def _load(paths) -> list:
+    from model.scenario import ScenarioError, load_scenario
+
+    try:
+        return [load_scenario(p) for p in paths]
+    except ScenarioError as e:
+        print(f"drugsim: scenario refused; nothing was run or written.\n{e}", file=sys.stderr)
+        raise _Stop(2) from None
+
+
+def _ensemble_setup(args):
+    """Period, a writable results folder, calibration draws, and the store that lets an ensemble resume."""
+    from model.calibrate import read_draws
+    from model.ensemble import RunStore
+    from model.results import ResultsError, check_writable
+
+    start, end = _period(args.period)
+    out = Path(args.out)
+    try:
+        check_writable(out, args.overwrite)
+    except ResultsError as e:
+        print(f"drugsim: {e}", file=sys.stderr)
+        raise _Stop(2) from None
+    draws = read_draws() if args.draws else None
+    # Finished runs are kept beside the results folder until it is written, so a rerun resumes.
+    return start, end, out, RunStore(out.parent / f".{out.name}.runs"), draws
+
+
+def _interrupted(store) -> int:
+    print(
+        f"\ndrugsim: interrupted; finished runs are kept in {store.folder}. Run the same command to resume.",
+        file=sys.stderr,
+    )
+    return 130
+
+
+def _write(out, frame, meta, overwrite, extra=None) -> None:
+    from model.results import ResultsError, write_results
+
+    try:
+        write_results(out, frame, meta, overwrite, extra=extra)
+    except ResultsError as e:
+        print(f"drugsim: {e}", file=sys.stderr)
+        raise _Stop(1) from None
 
 
 def _progress_bar(label: str):
@@ -66,41 +110,24 @@ def _progress_bar(label: str):
 
 
 def _compare(args) -> int:
+    import shutil
+
     import pandas as pd
 
-    from model.calibrate import read_draws
     from model.compare import compare, paired_totals
-    from model.ensemble import RunStore, make_executor, plan, run_ensemble
-    from model.results import ResultsError, check_writable, manifest, write_results
+    from model.ensemble import make_executor, plan, run_ensemble
+    from model.results import manifest
     from model.runner import tidy
-    from model.scenario import ScenarioError, load_scenario
 
-    try:
-        scenarios = [load_scenario(p) for p in args.scenarios]
-    except ScenarioError as e:
-        print(f"drugsim: scenario refused; nothing was run or written.\n{e}", file=sys.stderr)
-        return 2
-    start, end = _period(args.period)
-    out = Path(args.out)
-    try:
-        check_writable(out, args.overwrite)
-    except ResultsError as e:
-        print(f"drugsim: {e}", file=sys.stderr)
-        return 2
-    draws = read_draws() if args.draws else None
+    scenarios = _load(args.scenarios)
+    start, end, out, store, draws = _ensemble_setup(args)
     runs = plan(scenarios, args.seeds, args.draws)
-    # Finished runs are kept beside the results folder until it is written, so a rerun resumes.
-    store = RunStore(out.parent / f".{out.name}.runs")
     t0 = time.perf_counter()
     try:
         with make_executor(args.workers, args.dask) as pool:
             results = run_ensemble(runs, pool, store, draws, progress=_progress_bar("runs"))
     except KeyboardInterrupt:
-        print(
-            f"\ndrugsim: interrupted; finished runs are kept in {store.folder}. Run the same command to resume.",
-            file=sys.stderr,
-        )
-        return 130
+        return _interrupted(store)
     wall = time.perf_counter() - t0
     per_run = paired_totals(scenarios, runs, results, start, end)
     frames = [tidy(r.scenario, r.seed, results[r.key]).assign(draw=-1 if r.draw is None else r.draw) for r in runs]
@@ -122,42 +149,29 @@ def _compare(args) -> int:
         "draws": args.draws,
         "executor": args.dask or f"local processes ({args.workers or os.cpu_count()})",
     }
-    try:
-        write_results(
-            out,
-            pd.concat(frames, ignore_index=True),
-            meta,
-            args.overwrite,
-            extra={"comparison.csv": table.to_csv(index=False)},
-        )
-    except ResultsError as e:
-        print(f"drugsim: {e}", file=sys.stderr)
-        return 1
-    import shutil
-
+    _write(
+        out,
+        pd.concat(frames, ignore_index=True),
+        meta,
+        args.overwrite,
+        extra={"comparison.csv": table.to_csv(index=False)},
+    )
     shutil.rmtree(store.folder, ignore_errors=True)
-    show = table[
-        table.outcome.isin(
-            [
-                "drug_deaths",
-                "acquisitive_crimes",
-                "active_county_lines",
-                "intervention_spend_gbp",
-                "net_benefit_gbp",
-                "cost_per_death_averted_gbp",
-            ]
-        )
+    headline = [
+        "drug_deaths",
+        "acquisitive_crimes",
+        "active_county_lines",
+        "intervention_spend_gbp",
+        "net_benefit_gbp",
+        "cost_per_death_averted_gbp",
     ]
+    show = table[table.outcome.isin(headline) & (table.scenario != scenarios[0].name)]
     with pd.option_context("display.width", 200, "display.float_format", "{:,.1f}".format):
         print(
             f"{len(runs)} runs in {wall:.0f} s; {start} to {end}; differences against {scenarios[0].name} "
             "with 90% intervals:"
         )
-        print(
-            show[show.scenario != scenarios[0].name][
-                ["scenario", "outcome", "diff_mean", "diff_low", "diff_high"]
-            ].to_string(index=False)
-        )
+        print(show[["scenario", "outcome", "diff_mean", "diff_low", "diff_high"]].to_string(index=False))
     print(f"wrote {out}/comparison.csv, results.parquet and manifest.json")
     return 0
 
@@ -168,28 +182,18 @@ def _budget(args) -> int:
     import pandas as pd
 
     from model.budget import DEFAULT_OPTIONS, mixes, rank
-    from model.calibrate import read_draws
     from model.compare import SPENDING, paired_totals
-    from model.ensemble import RunStore, make_executor, plan, run_ensemble
-    from model.results import ResultsError, check_writable, manifest, write_results
-    from model.scenario import ScenarioError, load_scenario
+    from model.ensemble import make_executor, plan, run_ensemble
+    from model.results import manifest
 
     scenario_dir = Path(__file__).resolve().parent.parent / "scenarios"
-    try:
-        base = load_scenario(args.base or scenario_dir / "baseline.toml")
-        options = [load_scenario(p) for p in (args.options or [scenario_dir / f"{n}.toml" for n in DEFAULT_OPTIONS])]
-    except ScenarioError as e:
-        print(f"drugsim: scenario refused; nothing was run or written.\n{e}", file=sys.stderr)
-        return 2
-    start, end = _period(args.period)
-    out = Path(args.out)
-    try:
-        check_writable(out, args.overwrite)
-    except ResultsError as e:
-        print(f"drugsim: {e}", file=sys.stderr)
-        return 2
-    draws = read_draws() if args.draws else None
-    store = RunStore(out.parent / f".{out.name}.runs")
+    base, *options = _load(
+        [
+            args.base or scenario_dir / "baseline.toml",
+            *(args.options or [scenario_dir / f"{n}.toml" for n in DEFAULT_OPTIONS]),
+        ]
+    )
+    start, end, out, store, draws = _ensemble_setup(args)
     t0 = time.perf_counter()
     try:
         with make_executor(args.workers, args.dask) as pool:
@@ -200,18 +204,13 @@ def _budget(args) -> int:
             spend = {
                 o.name: float(sum(per_run[o.name][c] - per_run[base.name][c] for c in SPENDING).mean()) for o in options
             }
-            affordable = [o for o in options if spend[o.name] <= args.budget]
-            mixed = mixes(affordable, spend, args.budget)
+            mixed = mixes([o for o in options if spend[o.name] <= args.budget], spend, args.budget)
             if mixed:
                 mix_runs = plan([base, *mixed], args.seeds, args.draws)
                 results.update(run_ensemble(mix_runs, pool, store, draws, progress=_progress_bar("mixes")))
                 per_run.update(paired_totals(mixed, mix_runs, results, start, end))
     except KeyboardInterrupt:
-        print(
-            f"\ndrugsim: interrupted; finished runs are kept in {store.folder}. Run the same command to resume.",
-            file=sys.stderr,
-        )
-        return 130
+        return _interrupted(store)
     table = rank(per_run, base.name, args.budget)
     meta = manifest(base, list(range(args.seeds)), time.perf_counter() - t0, 0)
     meta["results"] = {"file": "budget.csv", "rows": len(table)}
@@ -223,11 +222,7 @@ def _budget(args) -> int:
         "options": [o.name for o in options],
         "mixes": [m.name for m in mixed],
     }
-    try:
-        write_results(out, None, meta, args.overwrite, extra={"budget.csv": table.to_csv(index=False)})
-    except ResultsError as e:
-        print(f"drugsim: {e}", file=sys.stderr)
-        return 1
+    _write(out, None, meta, args.overwrite, extra={"budget.csv": table.to_csv(index=False)})
     shutil.rmtree(store.folder, ignore_errors=True)
     cols = [
         "option",
@@ -374,7 +369,10 @@ def main(argv: list[str] | None = None) -> int:
     args = ap.parse_args(argv)
     if getattr(args, "seeds", None) is not None and args.seeds < 1:
         ap.error("--seeds must be at least 1")
-    return args.func(args)
+    try:
+        return args.func(args)
+    except _Stop as stop:
+        return stop.code
 
 
 if __name__ == "__main__":
