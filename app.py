@@ -11,22 +11,44 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
+from model.ensemble import make_executor, plan, run_ensemble
 from model.metrics import METRICS
 from model.parameters import FORCE_AREA, parameter_table
 from model.results import SUMMARY_METRICS, annual_summary
-from model.runner import run_scenario
+from model.runner import tidy
 from model.scenario import ScenarioError, load_scenario
 
 SCENARIO_DIR = Path(__file__).parent / "scenarios"
 
 
-@st.cache_data(show_spinner=False, max_entries=16)
-def simulate(path: str, resolved_sha256: str, seeds: int) -> pd.DataFrame:
-    """Weekly results for every area and metric (the hash is part of the cache key)."""
-    df = run_scenario(load_scenario(path), seeds=range(seeds))
-    for col in ("scenario", "week", "area", "metric"):
-        df[col] = df[col].astype(str)
-    return df
+@st.cache_resource
+def finished_runs() -> dict:
+    """Finished results by (scenario content hash, seeds), kept across reruns and sessions."""
+    return {}
+
+
+def simulate(scenario, seeds: int) -> pd.DataFrame:
+    """Weekly results for every area and metric, run on all cores with a progress bar, cached by content hash."""
+    key = (scenario.resolved_sha256, seeds)
+    cache = finished_runs()
+    if key not in cache:
+        bar = st.progress(0.0, text="Starting...")
+
+        def progress(done: int, total: int) -> None:
+            bar.progress(done / total, text=f"{done} of {total} runs finished")
+
+        runs = plan([scenario], seeds)
+        if seeds > 1:
+            with make_executor() as pool:
+                results = run_ensemble(runs, pool, progress=progress)
+        else:
+            results = run_ensemble(runs, progress=progress)
+        bar.empty()
+        df = pd.concat([tidy(scenario, r.seed, results[r.key]) for r in runs], ignore_index=True)
+        for col in ("scenario", "week", "area", "metric"):
+            df[col] = df[col].astype(str)
+        cache[key] = df
+    return cache[key]
 
 
 def headline(df: pd.DataFrame, metric: str, start: str, end: str) -> float:
@@ -70,10 +92,9 @@ st.write(scenario.description)
 if scenario.funding:
     st.caption(f"Funding assumed: {scenario.funding}")
 
-key = (str(path), scenario.resolved_sha256, int(seeds))
+key = (scenario.resolved_sha256, int(seeds))
 if go:
-    with st.spinner(f"Simulating {scenario.start.year}-{scenario.end.year}, {seeds} run(s)..."):
-        st.session_state["results"] = (key, simulate(*key))
+    st.session_state["results"] = (key, simulate(scenario, int(seeds)))
 
 stored = st.session_state.get("results")
 if stored is None or stored[0] != key:

@@ -48,6 +48,14 @@ def test_every_library_scenario_can_be_chosen(app):
         assert not app.exception and not app.error, name
 
 
+def test_several_runs_go_through_the_ensemble_runner(app):
+    app.number_input(key="seeds").set_value(2).run()
+    app.selectbox(key="scenario").set_value("hat_pilot").run()
+    app.button(key="run").click().run()
+    assert not app.exception
+    assert any(m.label == "Drug deaths" for m in app.metric)
+
+
 def test_parameter_search_filters_the_table(app):
     app.text_input(key="param_search").input("naloxone").run()
     names = table_with(app, "source")["name"].tolist()
