@@ -16,8 +16,7 @@ import csv
 import datetime as dt
 import json
 import time
-from concurrent.futures import Executor, ProcessPoolExecutor
-from contextlib import contextmanager
+from concurrent.futures import Executor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -66,19 +65,6 @@ def simulate_targets(
         for t in targets:
             values[t.id].append(t.simulate(results, cal))
     return {k: float(np.mean(v)) for k, v in values.items()}
-
-
-@contextmanager
-def executor(workers: int, dask_address: str | None = None):
-    """Local worker processes, or the executor of an existing Dask cluster."""
-    if dask_address:
-        from distributed import Client
-
-        with Client(dask_address) as client:
-            yield client.get_executor()
-    else:
-        with ProcessPoolExecutor(max_workers=workers) as pool:
-            yield pool
 
 
 def _suggest(trial, names):

@@ -271,9 +271,10 @@ def _validate(args) -> int:
 def _calibrate(args) -> int:
     import tomllib
 
-    from model.calibrate import Settings, executor, fit, read_draws, write_fit
+    from model.calibrate import Settings, fit, read_draws, write_fit
     from model.calibration import CALIBRATION_DIR
     from model.calibration_report import write_report
+    from model.ensemble import make_executor
     from model.scenario import ScenarioError, load_scenario
 
     settings = Settings.quick(args.workers) if args.quick else Settings(workers=args.workers)
@@ -286,7 +287,7 @@ def _calibrate(args) -> int:
         print(f"drugsim: scenario refused.\n{e}", file=sys.stderr)
         return 2
     t0 = time.perf_counter()
-    with executor(settings.workers, args.dask) as pool:
+    with make_executor(settings.workers, args.dask) as pool:
         if args.report_only:
             fitted = tomllib.loads((out / "fitted.toml").read_text())["parameters"]
             draws = read_draws(out / "accepted_draws.csv")
@@ -317,6 +318,19 @@ def _parameters(args) -> int:
     return 0
 
 
+def _ensemble_options(parser) -> None:
+    """Options shared by the commands that run paired ensembles."""
+    parser.add_argument("--seeds", type=int, default=10, help="paired runs per scenario (seeds 0..N-1; default 10)")
+    parser.add_argument(
+        "--draws", type=int, default=0, help="also sample M accepted calibration draws (run i: i mod M)"
+    )
+    parser.add_argument("--period", default="2026-2030", help="YEAR-YEAR or DATE:DATE (default 2026-2030)")
+    parser.add_argument("--workers", type=int, help="local worker processes (default: all cores)")
+    parser.add_argument("--dask", metavar="ADDRESS", help="run on a Dask cluster, e.g. tcp://host:8786")
+    parser.add_argument("--out", required=True, help="results folder")
+    parser.add_argument("--overwrite", action="store_true", help="replace an existing results folder")
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="drugsim", description=__doc__)
     sub = ap.add_subparsers(dest="command", required=True)
@@ -333,25 +347,13 @@ def main(argv: list[str] | None = None) -> int:
     val.set_defaults(func=_validate)
     cmp_ = sub.add_parser("compare", help="paired ensembles of scenarios against the first, with economics")
     cmp_.add_argument("scenarios", nargs="+", help="BASE.toml OTHER.toml ...")
-    cmp_.add_argument("--seeds", type=int, default=10, help="runs per scenario (seeds 0..N-1; default 10)")
-    cmp_.add_argument("--draws", type=int, default=0, help="also sample M accepted calibration draws (run i: i mod M)")
-    cmp_.add_argument("--period", default="2026-2030", help="YEAR-YEAR or DATE:DATE (default 2026-2030)")
-    cmp_.add_argument("--workers", type=int, help="local worker processes (default: all cores)")
-    cmp_.add_argument("--dask", metavar="ADDRESS", help="run on a Dask cluster, e.g. tcp://host:8786")
-    cmp_.add_argument("--out", required=True, help="results folder")
-    cmp_.add_argument("--overwrite", action="store_true")
+    _ensemble_options(cmp_)
     cmp_.set_defaults(func=_compare)
     bud = sub.add_parser("budget", help="rank levers and two-lever mixes that fit a budget over a period")
     bud.add_argument("--budget", type=float, required=True, help="budget in GBP over the period")
-    bud.add_argument("--period", default="2026-2030", help="YEAR-YEAR or DATE:DATE (default 2026-2030)")
     bud.add_argument("--options", nargs="+", help="option scenario files (default: the library's funded levers)")
     bud.add_argument("--base", help="base scenario (default scenarios/baseline.toml)")
-    bud.add_argument("--seeds", type=int, default=10, help="paired runs per option (default 10)")
-    bud.add_argument("--draws", type=int, default=0, help="also sample M accepted calibration draws")
-    bud.add_argument("--workers", type=int, help="local worker processes (default: all cores)")
-    bud.add_argument("--dask", metavar="ADDRESS", help="run on a Dask cluster, e.g. tcp://host:8786")
-    bud.add_argument("--out", required=True, help="results folder")
-    bud.add_argument("--overwrite", action="store_true")
+    _ensemble_options(bud)
     bud.set_defaults(func=_budget)
     cal = sub.add_parser("calibrate", help="fit the free parameters to the reports' fitting targets")
     cal.add_argument("--scenario", default=str(Path(__file__).resolve().parent.parent / "scenarios" / "baseline.toml"))

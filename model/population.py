@@ -108,7 +108,9 @@ class Population:
         status[n_active + n_prison + n_abst :] = Status.NOT_STARTED
         # Reserve slots are initiates: younger than the established cohort.
         reserve = status == Status.NOT_STARTED
-        self.age0[o][reserve] = np.clip(rng.normal(27.0, 6.0, reserve.sum()), 16, 60)
+        self.age0[o][reserve] = np.clip(
+            rng.normal(p["initiate_mean_age"], p["initiate_age_sd_years"], reserve.sum()), 16, 60
+        )
         self.status[o] = status
         self.opioid = np.zeros(n, dtype=bool)
         self.opioid[o] = rng.random(self.n_ocu) < p["ocu_opioid_share"]
@@ -195,9 +197,3 @@ class Population:
 
     def counts_by_status(self) -> np.ndarray:
         return np.bincount(self.status, minlength=len(Status))
-
-    def age(self, year_fraction: float, start_year: float) -> np.ndarray:
-        """Current ages; cannabis and cocaine users keep their steady-state age."""
-        a = self.age0.copy()
-        a[: self.n_ocu] += np.float32(year_fraction - start_year)
-        return a

@@ -23,7 +23,6 @@ def mean_total(runs, metric, start, end):
 
 def mean_stock(runs, metric, start, end):
     s, rs = runs
-    weeks = s  # noqa: F841
     from model.calendar import Calendar
 
     starts = Calendar(s.start, s.end).week_starts()

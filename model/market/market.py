@@ -19,9 +19,6 @@ from model.market.lines import CountyLines
 from model.parameters import geography
 from model.population import FOREVER, Status
 
-#: Lines' worth of opening pressure a group with no lines has, so new groups can enter county markets.
-SEED_LINES = 0.1
-
 
 class Market:
     def __init__(self, model):
@@ -44,7 +41,7 @@ class Market:
         self.county_capacity = p["line_carrying_capacity"] / self.n_county
         self.county_count = np.zeros(self.n_county)
         self.growth_per_week = p["line_growth_per_year"] / WEEKS_PER_YEAR
-        self.seed_lines = SEED_LINES
+        self.seed_lines = p["line_seed_per_group"]
         self.opening_rate = 0.0
         self.profit_factor = 1.0
         self.perceived_closure_hazard = weekly_prob(p["line_closure_other_per_year"])
