@@ -9,6 +9,7 @@ import json
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 
 from model.calendar import Calendar
 from model.calibration import Target, load_targets
@@ -59,12 +60,13 @@ def _fmt(x: float) -> str:
     return f"{x:,.0f}"
 
 
-def _table(targets: list[Target], sims: dict[str, np.ndarray]) -> tuple[list[str], int]:
+def _table(targets: list[Target], sims: dict[str, np.ndarray]) -> tuple[list[str], int, list[dict]]:
     rows = [
         "| target | observed | simulated mean | 90% interval | relative error | within tolerance | source |",
         "| --- | --- | --- | --- | --- | --- | --- |",
     ]
     within = 0
+    records = []
     for t in targets:
         v = sims[t.id]
         mean = float(np.nanmean(v))
@@ -76,7 +78,27 @@ def _table(targets: list[Target], sims: dict[str, np.ndarray]) -> tuple[list[str
             f"| {what} | {_fmt(t.value)} | {_fmt(mean)} | {_fmt(lo)}-{_fmt(hi)} | "
             f"{(mean - t.value) / t.value:+.0%} | {'yes' if ok else 'no'} (±{t.tolerance:.0%}) | {t.source} |"
         )
-    return rows, within
+        records.append(
+            dict(
+                target=t.id,
+                use=t.use,
+                metric=t.metric,
+                stat=t.stat,
+                area=t.area,
+                start=t.start,
+                end=t.end,
+                observed=t.value,
+                simulated_mean=mean,
+                simulated_low=lo,
+                simulated_high=hi,
+                relative_error=(mean - t.value) / t.value,
+                tolerance=t.tolerance,
+                z=t.z(mean),
+                within=bool(ok),
+                source=t.source,
+            )
+        )
+    return rows, within, records
 
 
 def _plots(out: Path, scenario: ResolvedScenario, runs: list[np.ndarray], targets: list[Target]) -> list[str]:
@@ -141,8 +163,8 @@ def write_report(
     futures = [pool.submit(report_run, scenario, draws[i % len(draws)], 2000 + i) for i in range(runs)]
     results = [f.result() for f in futures]
     sims = {t.id: np.array([t.simulate(r, cal) for r in results]) for t in fitting + holdout}
-    fit_rows, fit_in = _table(fitting, sims)
-    hold_rows, hold_in = _table(holdout, sims)
+    fit_rows, fit_in, fit_records = _table(fitting, sims)
+    hold_rows, hold_in, hold_records = _table(holdout, sims)
     z_fit = np.mean([min(abs(t.z(np.nanmean(sims[t.id]))), 5) for t in fitting])
     z_hold = np.mean([min(abs(t.z(np.nanmean(sims[t.id]))), 5) for t in holdout])
     plots = _plots(out, scenario, results, fitting + holdout)
@@ -222,4 +244,5 @@ def write_report(
     ]
     (out / "REPORT.md").write_text("\n".join(text))
     (out / "report_summary.json").write_text(json.dumps(summary, indent=2))
+    pd.DataFrame(fit_records + hold_records).to_csv(out / "fit_table.csv", index=False, float_format="%.6g")
     return summary

@@ -13,6 +13,8 @@ import pandas as pd
 
 from model.calendar import Calendar
 from model.metrics import INDEX, METRICS
+from model.parameters import AREAS
+from model.population import ETH_NAMES
 from model.scenario import ResolvedScenario
 
 #: Outcomes compared by default (stocks are averaged over the period, flows summed).
@@ -22,6 +24,7 @@ OUTCOMES = (
     "acquisitive_crimes",
     "possession_charges",
     "possession_cautions",
+    "criminal_records",
     "community_resolutions",
     "cars_referrals",
     "in_treatment",
@@ -88,11 +91,21 @@ def period_weeks(scenario: ResolvedScenario, start: str, end: str) -> np.ndarray
 
 def totals(results: np.ndarray, weeks: np.ndarray, outcomes=OUTCOMES) -> dict[str, float]:
     """Force-wide totals over the chosen weeks: flows summed, stocks averaged."""
-    out = {}
-    for m in outcomes:
-        series = results[weeks, INDEX[m]].sum(axis=1)
-        out[m] = float(series.mean() if METRICS[m].kind == "stock" else series.sum())
-    return out
+    return {m: float(area_totals(results, weeks, m).sum()) for m in outcomes}
+
+
+def area_totals(results: np.ndarray, weeks: np.ndarray, metric: str) -> np.ndarray:
+    """Totals by local authority over the chosen weeks (flows summed, stocks averaged)."""
+    block = results[weeks, INDEX[metric]]
+    return block.mean(axis=0) if METRICS[metric].kind == "stock" else block.sum(axis=0)
+
+
+def interval(d: np.ndarray) -> tuple[float, float, float]:
+    """Mean of paired differences (one per run) with its 90% Student t-interval (NaN with one run)."""
+    d = np.asarray(d, dtype=float)
+    n = len(d)
+    half = t95(n - 1) * d.std(ddof=1) / np.sqrt(n) if n > 1 else float("nan")
+    return float(d.mean()), float(d.mean() - half), float(d.mean() + half)
 
 
 def _economics(base: pd.DataFrame, alt: pd.DataFrame) -> pd.DataFrame:
@@ -135,10 +148,8 @@ def compare(per_run: dict[str, pd.DataFrame], base: str, period: tuple[str, str]
     b = per_run[base]
     rows = []
     for name, alt in per_run.items():
-        n = len(alt)
         for outcome in OUTCOMES:
-            d = (alt[outcome] - b[outcome]).to_numpy()
-            half = t95(n - 1) * d.std(ddof=1) / np.sqrt(n) if n > 1 else float("nan")
+            mean, lo, hi = interval(alt[outcome] - b[outcome])
             rows.append(
                 dict(
                     scenario=name,
@@ -146,25 +157,24 @@ def compare(per_run: dict[str, pd.DataFrame], base: str, period: tuple[str, str]
                     unit=METRICS[outcome].unit,
                     base_value=b[outcome].mean(),
                     scenario_value=alt[outcome].mean(),
-                    diff_mean=d.mean(),
-                    diff_low=d.mean() - half,
-                    diff_high=d.mean() + half,
+                    diff_mean=mean,
+                    diff_low=lo,
+                    diff_high=hi,
                 )
             )
         econ = _economics(b, alt)
         for outcome in ("intervention_spend_gbp", "costs_avoided_gbp", "net_benefit_gbp"):
-            d = econ[outcome].to_numpy()
-            half = t95(n - 1) * d.std(ddof=1) / np.sqrt(n) if n > 1 else float("nan")
+            mean, lo, hi = interval(econ[outcome])
             rows.append(
                 dict(
                     scenario=name,
                     outcome=outcome,
                     unit="GBP",
                     base_value=0.0,
-                    scenario_value=d.mean(),
-                    diff_mean=d.mean(),
-                    diff_low=d.mean() - half,
-                    diff_high=d.mean() + half,
+                    scenario_value=mean,
+                    diff_mean=mean,
+                    diff_low=lo,
+                    diff_high=hi,
                 )
             )
         spend = econ["intervention_spend_gbp"].to_numpy()
@@ -198,3 +208,88 @@ def paired_totals(scenarios, runs, results, start: str, end: str) -> dict[str, p
         s.name: pd.DataFrame([totals(results[r.key], period_weeks(s, start, end)) for r in runs if r.scenario is s])
         for s in scenarios
     }
+
+
+def _per_scenario(scenarios, runs, results):
+    """For each scenario, its runs' result arrays in run order (paired across scenarios)."""
+    return {s.name: [results[r.key] for r in runs if r.scenario is s] for s in scenarios}
+
+
+def bands(scenarios, runs, results, metric: str, freq: str = "QS", area: str | None = None) -> pd.DataFrame:
+    """A metric over time for each scenario: mean of runs and the 5th-95th percentile band across runs.
+
+    Flows are summed and stocks averaged within each period of `freq` (pandas offset alias: "QS" quarters,
+    "YS" years). `area` is a local authority name, or None for the force area.
+    Columns: scenario, date, mean, low, high.
+    """
+    rows = []
+    cols = slice(None) if area is None else AREAS.index(area)
+    for s in scenarios:
+        arrays = _per_scenario(scenarios, runs, results)[s.name]
+        weekly = np.stack([a[:, INDEX[metric], cols] for a in arrays])
+        if weekly.ndim == 3:
+            weekly = weekly.sum(axis=2)
+        frame = pd.DataFrame(weekly.T, index=pd.DatetimeIndex(Calendar(s.start, s.end).week_starts()))
+        grouped = frame.resample(freq)
+        per_period = grouped.mean() if METRICS[metric].kind == "stock" else grouped.sum()
+        values = per_period.to_numpy()
+        lo, hi = np.percentile(values, [5, 95], axis=1)
+        rows.append(
+            pd.DataFrame(
+                {"scenario": s.name, "date": per_period.index, "mean": values.mean(axis=1), "low": lo, "high": hi}
+            )
+        )
+    return pd.concat(rows, ignore_index=True)
+
+
+def by_area(scenarios, runs, results, metric: str, start: str, end: str) -> pd.DataFrame:
+    """A metric's total over the period in each local authority, for each scenario, with the paired difference
+    from the first scenario (the base) and its 90% interval. Columns: scenario, area, value, diff_mean,
+    diff_low, diff_high."""
+    per = {
+        s.name: np.stack([area_totals(a, period_weeks(s, start, end), metric) for a in arrays])
+        for s, arrays in zip(scenarios, _per_scenario(scenarios, runs, results).values(), strict=True)
+    }
+    base = per[scenarios[0].name]
+    rows = []
+    for name, values in per.items():
+        for i, area in enumerate(AREAS):
+            mean, lo, hi = interval(values[:, i] - base[:, i])
+            rows.append(
+                dict(scenario=name, area=area, value=values[:, i].mean(), diff_mean=mean, diff_low=lo, diff_high=hi)
+            )
+    return pd.DataFrame(rows)
+
+
+def by_ethnicity(scenarios, runs, results, start: str, end: str) -> pd.DataFrame:
+    """Possession detections, charges and cautions by ethnic group over the period (mean of runs), the rates of
+    charge and caution per 100 detections, and the paired differences in charges and cautions from the base."""
+    rows = []
+    arrays_by = _per_scenario(scenarios, runs, results)
+    base = scenarios[0]
+    for s in scenarios:
+        weeks = period_weeks(s, start, end)
+        for e in ETH_NAMES:
+            per_run = {
+                k: np.array([area_totals(a, weeks, f"{k}_{e}").sum() for a in arrays_by[s.name]])
+                for k in ("possession_detections", "possession_charges", "possession_cautions")
+            }
+            base_run = {
+                k: np.array(
+                    [area_totals(a, period_weeks(base, start, end), f"{k}_{e}").sum() for a in arrays_by[base.name]]
+                )
+                for k in ("possession_charges", "possession_cautions")
+            }
+            det = per_run["possession_detections"].mean()
+            row = dict(scenario=s.name, group=e.replace("_", "/"), detections=det)
+            for k, label in (("possession_charges", "charges"), ("possession_cautions", "cautions")):
+                mean, lo, hi = interval(per_run[k] - base_run[k])
+                row |= {
+                    label: per_run[k].mean(),
+                    f"{label}_per_100_detections": 100 * per_run[k].mean() / det if det > 0 else float("nan"),
+                    f"{label}_diff_mean": mean,
+                    f"{label}_diff_low": lo,
+                    f"{label}_diff_high": hi,
+                }
+            rows.append(row)
+    return pd.DataFrame(rows)

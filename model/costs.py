@@ -4,8 +4,10 @@ intervention's own spend (`spend_<name>_gbp`)."""
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 
-from model.calendar import WEEKS_PER_YEAR
+from model.calendar import WEEKS_PER_YEAR, Calendar
+from model.interventions import REGISTRY
 from model.levers import N_LA
 from model.population import NEVER, Status
 from model.processes import naloxone_kits as kits
@@ -67,3 +69,17 @@ def accounting(m, counts: np.ndarray, active: list) -> None:
         m.add(f"spend_{iv.name}_gbp", spend)
         total += spend
     m.add("spend_total_gbp", total)
+
+
+def committed_spend(scenario) -> pd.DataFrame:
+    """Spend each intervention's settings commit in advance (places, staff, funding, kits on issue), force-wide
+    GBP by calendar year: what the scenario builder shows before a run. Use-based spend (per referral, per kit
+    used, per admission; each module's `use_costs`) is on top and appears only in run results."""
+    cal = Calendar(scenario.start, scenario.end)
+    years = cal.years()
+    out = {}
+    for name, cfg in scenario.interventions.items():
+        iv = REGISTRY[name](cfg, dict(scenario.params), cal)
+        weekly = np.array([iv.committed_spend(w).sum() if iv.active(w) else 0.0 for w in range(cal.n_weeks)])
+        out[name] = pd.Series(weekly).groupby(years).sum()
+    return pd.DataFrame(out).rename_axis("year")

@@ -52,6 +52,13 @@ _BASE = [
     Metric("community_resolutions", "flow", "outcomes", "Possession outcomes by community resolution"),
     Metric("possession_cautions", "flow", "outcomes", "Possession outcomes by caution", "lower"),
     Metric("possession_charges", "flow", "outcomes", "Possession outcomes by charge", "lower"),
+    Metric(
+        "criminal_records",
+        "flow",
+        "outcomes",
+        "Possession outcomes that give a criminal record (charge or caution)",
+        "lower",
+    ),
     Metric("arrests_ocu", "flow", "arrests", "Arrests of OCUs for trigger offences"),
     Metric("drug_tests", "flow", "tests", "Drug tests on arrest"),
     Metric("cars_referrals", "flow", "referrals", "Arrest referral service referrals (CARS, incl. RADAR)"),

@@ -111,16 +111,24 @@ def _parse(text: str, where: str) -> dict[str, Any]:
         raise ScenarioError(f"{where}: not valid TOML: {e}") from None
 
 
+def _check_size(size: int, where: str) -> None:
+    if size > MAX_SCENARIO_BYTES:
+        raise ScenarioError(f"{where}: {size:,} bytes is too large for a scenario file (at most {MAX_SCENARIO_BYTES:,})")
+
+
+def _decode(data: bytes, where: str) -> str:
+    _check_size(len(data), where)
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as e:
+        raise ScenarioError(f"{where}: not a UTF-8 text file ({e.reason} at byte {e.start})") from None
+
+
 def _read(path: Path) -> str:
     if not path.is_file():
         raise ScenarioError(f"{path}: no such scenario file")
-    size = path.stat().st_size
-    if size > MAX_SCENARIO_BYTES:
-        raise ScenarioError(f"{path}: {size:,} bytes is too large for a scenario file (at most {MAX_SCENARIO_BYTES:,})")
-    try:
-        return path.read_bytes().decode("utf-8")
-    except UnicodeDecodeError as e:
-        raise ScenarioError(f"{path}: not a UTF-8 text file ({e.reason} at byte {e.start})") from None
+    _check_size(path.stat().st_size, str(path))  # before reading a huge file into memory
+    return _decode(path.read_bytes(), str(path))
 
 
 def _merge(base: dict, over: dict) -> dict:
@@ -257,10 +265,13 @@ def load_scenario(path: str | Path) -> ResolvedScenario:
     return resolve(raw, str(path), files)
 
 
-def parse_scenario(text: str, where: str = "<uploaded scenario>", base_dir: Path = SCENARIO_DIR) -> ResolvedScenario:
-    """Validate scenario TOML given as text (an upload); `extends` is looked up in `base_dir`."""
-    if len(text.encode()) > MAX_SCENARIO_BYTES:
-        raise ScenarioError(f"{where}: too large for a scenario file (at most {MAX_SCENARIO_BYTES:,} bytes)")
+def parse_scenario(
+    text: str | bytes, where: str = "<uploaded scenario>", base_dir: Path = SCENARIO_DIR
+) -> ResolvedScenario:
+    """Validate scenario TOML given as text or bytes (an upload); `extends` is looked up in `base_dir`."""
+    if isinstance(text, bytes):
+        text = _decode(text, where)
+    _check_size(len(text.encode()), where)
     raw, files = _chain(text, where, base_dir, ())
     return resolve(raw, where, files)
 

@@ -98,6 +98,8 @@ class Intervention:
     name: ClassVar[str]
     summary: ClassVar[str]
     Config: ClassVar[type[InterventionConfig]] = InterventionConfig
+    #: Table parameters priced per use (per referral, kit used, admission): the part of spend known only after a run.
+    use_costs: ClassVar[tuple[str, ...]] = ()
 
     def __init__(self, config: InterventionConfig, params: dict[str, float], calendar: Calendar):
         self.cfg = config
@@ -112,6 +114,15 @@ class Intervention:
     def apply(self, levers: Levers, week: int) -> None:
         """Set this module's levers for `week` (called only while active)."""
 
+    def committed_spend(self, week: int) -> np.ndarray:
+        """Spend by LA in GBP that the settings fix in advance (places, staff, funding, kits on issue): known
+        before any run, so the scenario builder can show it as levers move."""
+        return np.zeros(N_LA)
+
+    def use_spend(self, model, week: int) -> np.ndarray:
+        """Spend by LA in GBP that depends on what happens in the run (referrals made, kits used, admissions)."""
+        return np.zeros(N_LA)
+
     def spend(self, model, week: int) -> np.ndarray:
         """This week's spend by LA in GBP (called after the week's processes, only while active)."""
-        return np.zeros(N_LA)
+        return self.committed_spend(week) + self.use_spend(model, week)

@@ -38,6 +38,7 @@ class NaloxoneOfficersConfig(InterventionConfig):
 
 class NaloxoneOfficers(Intervention):
     name = "naloxone_officers"
+    use_costs = ("naloxone_kit_cost_gbp",)
     summary = (
         "Police officers carry naloxone; each officer adds a chance of reaching a witnessed "
         "overdose in their LA. Schedule entries give officers carrying by area from a date."
@@ -51,13 +52,16 @@ class NaloxoneOfficers(Intervention):
     def apply(self, levers, week):
         levers.naloxone_officers[:] = self.officers[week]
 
-    def spend(self, model, week):
+    def committed_spend(self, week):
         p = self.p
         now = self.officers[week]
         before = self.officers[week - 1] if week > self.start_week else np.zeros_like(now)
         trained = np.maximum(now - before, 0)
-        kits = now / p["naloxone_kit_life_weeks"] + model.now("officer_naloxone_reversals") + trained
+        kits = now / p["naloxone_kit_life_weeks"] + trained
         return kits * p["naloxone_kit_cost_gbp"] + trained * p["naloxone_training_cost_per_officer_gbp"]
+
+    def use_spend(self, model, week):
+        return model.now("officer_naloxone_reversals") * self.p["naloxone_kit_cost_gbp"]
 
 
 class NaloxoneTakeHomeConfig(InterventionConfig):
@@ -75,6 +79,7 @@ class NaloxoneTakeHomeConfig(InterventionConfig):
 
 class NaloxoneTakeHome(Intervention):
     name = "naloxone_take_home"
+    use_costs = ("thn_kit_cost_gbp",)
     summary = (
         "Take-home naloxone kits for prison leavers, people in treatment and, through outreach, people "
         "using; a kit at a witnessed overdose (the person's own or a peer's) can reverse it; kits expire "
@@ -85,7 +90,7 @@ class NaloxoneTakeHome(Intervention):
     def apply(self, levers, week):
         levers.thn_active = True
 
-    def spend(self, model, week):
+    def use_spend(self, model, week):
         return model.now("thn_kits_issued") * self.p["thn_kit_cost_gbp"]
 
 
@@ -97,6 +102,7 @@ class NaloxoneHostelsConfig(InterventionConfig):
 
 class NaloxoneHostels(Intervention):
     name = "naloxone_hostels"
+    use_costs = ("thn_kit_cost_gbp",)
     summary = (
         "Naloxone and trained staff in hostels: coverage (0-1) by area is the share of hostel overdoses "
         "where naloxone is at hand."
@@ -110,9 +116,11 @@ class NaloxoneHostels(Intervention):
     def apply(self, levers, week):
         levers.hostel_naloxone[:] = self.coverage
 
-    def spend(self, model, week):
-        used = model.now("hostel_naloxone_reversals") * self.p["thn_kit_cost_gbp"]
-        return self.coverage * self.p["hostel_naloxone_cost_per_la_gbp_per_year"] / WEEKS_PER_YEAR + used
+    def committed_spend(self, week):
+        return self.coverage * self.p["hostel_naloxone_cost_per_la_gbp_per_year"] / WEEKS_PER_YEAR
+
+    def use_spend(self, model, week):
+        return model.now("hostel_naloxone_reversals") * self.p["thn_kit_cost_gbp"]
 
 
 class HATConfig(InterventionConfig):
@@ -142,7 +150,7 @@ class HAT(Intervention):
     def apply(self, levers, week):
         levers.hat_places[:] = self.places
 
-    def spend(self, model, week):
+    def committed_spend(self, week):
         return self.places * self.p["hat_cost_per_place_year_gbp"] / WEEKS_PER_YEAR
 
 
@@ -167,6 +175,7 @@ class O2RConfig(InterventionConfig):
 
 class O2R(Intervention):
     name = "o2r"
+    use_costs = ("o2r_charity_bed_cost_gbp", "rehab_cost_per_admission_gbp")
     summary = (
         "Offender to Rehab / Offending to Recovery: staff in covered LAs refer prolific acquisitive "
         "offenders who use drugs into residential rehab. Schedule entries give staff by area."
@@ -182,12 +191,14 @@ class O2R(Intervention):
         if self.cfg.max_residents is not None:
             levers.o2r_max_residents = self.cfg.max_residents
 
-    def spend(self, model, week):
+    def committed_spend(self, week):
+        return self.staff[week] * self.p["o2r_cost_per_staff_gbp_per_year"] / WEEKS_PER_YEAR
+
+    def use_spend(self, model, week):
         p = self.p
         share = p["o2r_charity_bed_share"]
         bed = share * p["o2r_charity_bed_cost_gbp"] + (1 - share) * p["rehab_cost_per_admission_gbp"]
-        staff = self.staff[week] * p["o2r_cost_per_staff_gbp_per_year"] / WEEKS_PER_YEAR
-        return staff + model.now("o2r_admissions") * bed
+        return model.now("o2r_admissions") * bed
 
 
 class Wave(BaseModel):

@@ -33,6 +33,7 @@ class DivertConfig(InterventionConfig):
 
 class Divert(Intervention):
     name = "divert"
+    use_costs = ("divert_cost_per_referral_gbp",)
     summary = (
         "Possession offenders get a community resolution with a Cranstoun 1:1 assessment and course "
         "instead of a charge or caution; non-engagers and suspected suppliers get formal outcomes."
@@ -44,7 +45,7 @@ class Divert(Intervention):
         levers.divert_pwits_eligible_share = self.cfg.pwits_eligible_share
         levers.divert_second_chance = self.cfg.second_chance
 
-    def spend(self, model, week):
+    def use_spend(self, model, week):
         return model.now("divert_referrals") * self.p["divert_cost_per_referral_gbp"]
 
 
@@ -66,6 +67,7 @@ class ArrestReferralConfig(InterventionConfig):
 
 class ArrestReferral(Intervention):
     name = "arrest_referral"
+    use_costs = ("cars_cost_per_referral_gbp",)
     summary = (
         "Arrest referral workers in custody (CARS) refer detainees who test positive, or ask, into "
         "treatment; from radar_start the RADAR risk assessment adds self-requested referrals."
@@ -81,7 +83,7 @@ class ArrestReferral(Intervention):
         levers.cars_active = True
         levers.radar_active = week >= self.radar_week
 
-    def spend(self, model, week):
+    def use_spend(self, model, week):
         return model.now("cars_referrals") * self.p["cars_cost_per_referral_gbp"]
 
 

@@ -33,7 +33,7 @@ class CLTF(Intervention):
         p = self.p
         levers.cltf_type1_per_week = p["cltf_annual_funding_gbp"] / p["cltf_cost_per_type1_gbp"] / WEEKS_PER_YEAR
 
-    def spend(self, model, week):
+    def committed_spend(self, week):
         share = geography().column("line_export_share")
         return self.p["cltf_annual_funding_gbp"] / WEEKS_PER_YEAR * share / share.sum()
 
@@ -56,5 +56,5 @@ class AssetReinvestment(Intervention):
     def apply(self, levers, week):
         levers.reinvest_share = self.cfg.share
 
-    def spend(self, model, week):
+    def use_spend(self, model, week):
         return model.now("reinvested_gbp").copy()

@@ -103,6 +103,7 @@ def policing(m) -> None:
     _add_with_eth(m, "possession_detections", la, eth)
     _add_with_eth(m, "possession_charges", la[charged], eth[charged])
     _add_with_eth(m, "possession_cautions", la[cautioned], eth[cautioned])
+    m.add("criminal_records", np.bincount(la[charged | cautioned], minlength=N_LA))
     m.add("community_resolutions", np.bincount(la[cr], minlength=N_LA))
     m.add("divert_referrals", np.bincount(la[referred], minlength=N_LA))
     m.add("divert_engaged", np.bincount(la[engaged], minlength=N_LA))

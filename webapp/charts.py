@@ -1,0 +1,162 @@
+"""The app's charts, drawn with matplotlib so that what is shown, downloaded (PNG, SVG) and put in the briefing
+pack is one figure. Colours are the Okabe-Ito palette, distinguishable with the common colour-vision deficiencies;
+every band and bar says what its interval is."""
+
+from __future__ import annotations
+
+import io
+
+import matplotlib
+
+matplotlib.use("Agg")  # no display: figures are rendered to bytes
+
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+import pandas as pd  # noqa: E402
+from matplotlib.figure import Figure  # noqa: E402
+
+from webapp.labels import label, unit  # noqa: E402
+
+#: Okabe & Ito (2008): the base in near-black, then blue, vermillion, bluish green, reddish purple, orange, sky blue.
+PALETTE = ("#333333", "#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9")
+SIZE = (8.0, 4.2)  # inches: fits a laptop screen and a slide
+
+
+def colour(i: int) -> str:
+    return PALETTE[i % len(PALETTE)]
+
+
+def _axis_format(ax, u: str) -> None:
+    if u == "GBP":
+        ax.yaxis.set_major_formatter(
+            matplotlib.ticker.FuncFormatter(lambda v, _: f"£{v / 1e6:,.1f}m" if abs(v) >= 1e6 else f"£{v:,.0f}")
+        )
+    else:
+        ax.yaxis.set_major_formatter(matplotlib.ticker.StrMethodFormatter("{x:,.0f}"))
+    ax.spines[["top", "right"]].set_visible(False)
+    ax.grid(axis="y", color="#dddddd", linewidth=0.6)
+
+
+def _footnote(fig: Figure, text: str) -> None:
+    fig.text(0.01, 0.01, text, fontsize=7, color="#555555", ha="left", va="bottom", wrap=True)
+
+
+def timeseries(series: pd.DataFrame, metric: str, period: tuple[str, str], runs: int, freq: str = "QS") -> Figure:
+    """Mean of runs with the 5th-95th percentile band, one line per scenario; the compared period is shaded."""
+    fig, ax = plt.subplots(figsize=SIZE, layout="constrained")
+    for i, (name, s) in enumerate(series.groupby("scenario", sort=False)):
+        ax.plot(s.date, s["mean"], color=colour(i), linewidth=1.8, label=name)
+        ax.fill_between(s.date, s.low, s.high, color=colour(i), alpha=0.18, linewidth=0)
+    ax.axvspan(pd.Timestamp(period[0]), pd.Timestamp(period[1]), color="#f2f2f2", zorder=0, label="compared period")
+    per = {"QS": "quarter", "YS": "year", "MS": "month"}.get(freq, freq)
+    ax.set_title(label(metric), loc="left", fontsize=11)
+    ax.set_ylabel(f"{unit(metric)} per {per}")
+    _axis_format(ax, unit(metric))
+    ax.legend(frameon=False, fontsize=8, loc="upper left", bbox_to_anchor=(1.0, 1.0))
+    _footnote(fig, f"Lines: mean of {runs} paired runs. Bands: 5th-95th percentile of runs. West Midlands force area.")
+    return fig
+
+
+def area_differences(areas: pd.DataFrame, metric: str, period: tuple[str, str]) -> Figure:
+    """Difference from the base in each local authority, with 90% intervals, one bar per scenario."""
+    others = [s for s in areas.scenario.unique()[1:]]
+    fig, ax = plt.subplots(figsize=SIZE, layout="constrained")
+    names = list(areas.area.unique())
+    y = np.arange(len(names))
+    h = 0.8 / max(len(others), 1)
+    for j, name in enumerate(others):
+        a = areas[areas.scenario == name].set_index("area").loc[names]
+        err = np.vstack([a.diff_mean - a.diff_low, a.diff_high - a.diff_mean])
+        ax.barh(y + j * h, a.diff_mean, height=h, color=colour(j + 1), label=name, xerr=np.nan_to_num(err), capsize=2)
+    ax.axvline(0, color="#333333", linewidth=0.8)
+    ax.set_yticks(y + h * (len(others) - 1) / 2, [n.title() for n in names])
+    ax.invert_yaxis()
+    ax.set_title(f"{label(metric)}: change from {areas.scenario.iloc[0]}, {period[0][:4]}-{period[1][:4]}", loc="left")
+    ax.spines[["top", "right"]].set_visible(False)
+    if unit(metric) == "GBP":
+        ax.xaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(lambda v, _: f"£{v / 1e3:,.0f}k"))
+    ax.legend(frameon=False, fontsize=8)
+    _footnote(fig, "Bars: mean paired difference. Lines: 90% interval. Local authorities of the West Midlands.")
+    return fig
+
+
+def ethnicity(eth: pd.DataFrame, period: tuple[str, str]) -> Figure:
+    """Charges and cautions per 100 possession detections by ethnic group, one bar per scenario."""
+    fig, axes = plt.subplots(1, 2, figsize=SIZE, layout="constrained", sharey=False)
+    groups = list(eth.group.unique())
+    x = np.arange(len(groups))
+    names = list(eth.scenario.unique())
+    w = 0.8 / len(names)
+    for ax, what in zip(axes, ("charges", "cautions"), strict=True):
+        for j, name in enumerate(names):
+            e = eth[eth.scenario == name].set_index("group").loc[groups]
+            ax.bar(x + j * w, e[f"{what}_per_100_detections"], width=w, color=colour(j), label=name)
+        ax.set_xticks(x + w * (len(names) - 1) / 2, [g.title() for g in groups])
+        ax.set_title(f"Possession {what} per 100 detections", loc="left", fontsize=10)
+        ax.spines[["top", "right"]].set_visible(False)
+    axes[0].legend(frameon=False, fontsize=8)
+    _footnote(fig, f"Mean of runs, {period[0]} to {period[1]}. Ethnic groups as recorded by police (four groups).")
+    return fig
+
+
+def economics(table: pd.DataFrame, outcomes: tuple[str, ...]) -> Figure:
+    """Economic measures of each scenario against the base, with 90% intervals."""
+    others = [s for s in table.scenario.unique()[1:]]
+    fig, axes = plt.subplots(1, len(outcomes), figsize=SIZE, layout="constrained")
+    for ax, outcome in zip(np.atleast_1d(axes), outcomes, strict=True):
+        t = table[table.outcome == outcome].set_index("scenario").loc[others]
+        err = np.vstack([t.diff_mean - t.diff_low, t.diff_high - t.diff_mean])
+        ax.bar(
+            range(len(others)),
+            t.diff_mean,
+            color=[colour(j + 1) for j in range(len(others))],
+            yerr=np.nan_to_num(err),
+            capsize=3,
+        )
+        ax.set_xticks(range(len(others)), others, rotation=20, ha="right", fontsize=8)
+        ax.axhline(0, color="#333333", linewidth=0.8)
+        ax.set_title(label(outcome), fontsize=9, loc="left")
+        _axis_format(ax, unit(outcome))
+    _footnote(fig, "Against the base scenario; lines: 90% interval over paired runs.")
+    return fig
+
+
+def calibration(fit: pd.DataFrame) -> Figure:
+    """Each target's relative error (simulated mean vs reported), with its tolerance, fitting and holdout."""
+    fit = fit.sort_values(["use", "relative_error"])
+    fig, ax = plt.subplots(figsize=(8.0, max(4.0, 0.17 * len(fit))), layout="constrained")
+    y = np.arange(len(fit))
+    ax.barh(y, 2 * fit.tolerance, left=-fit.tolerance, color="#e6e6e6", height=0.8, label="tolerance")
+    for use, marker, c in (("fitting", "o", PALETTE[1]), ("holdout", "D", PALETTE[2])):
+        sel = fit.use.to_numpy() == use
+        rel_lo = fit.simulated_low / fit.observed - 1
+        rel_hi = fit.simulated_high / fit.observed - 1
+        ax.errorbar(
+            fit.relative_error[sel],
+            y[sel],
+            xerr=np.vstack([(fit.relative_error - rel_lo)[sel], (rel_hi - fit.relative_error)[sel]]).clip(0),
+            fmt=marker,
+            color=c,
+            markersize=4,
+            elinewidth=0.8,
+            label=f"{use} target (90% interval of runs)",
+        )
+    ax.axvline(0, color="#333333", linewidth=0.8)
+    ax.set_yticks(y, fit.target, fontsize=6)
+    ax.xaxis.set_major_formatter(matplotlib.ticker.PercentFormatter(1.0))
+    ax.set_xlim(-1.0, 2.0)
+    ax.set_xlabel("simulated mean relative to the reported figure")
+    ax.spines[["top", "right"]].set_visible(False)
+    ax.legend(frameon=False, fontsize=8, loc="lower right")
+    return fig
+
+
+def to_bytes(fig: Figure, fmt: str) -> bytes:
+    """The figure as PNG or SVG bytes (then closed: figures are not kept between reruns)."""
+    buf = io.BytesIO()
+    fig.savefig(buf, format=fmt, dpi=150 if fmt == "png" else None, bbox_inches="tight")
+    return buf.getvalue()
+
+
+def close(fig: Figure) -> None:
+    plt.close(fig)

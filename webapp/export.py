@@ -1,0 +1,261 @@
+"""Exports: tables as CSV and XLSX, and the briefing pack (a PDF for a board or summit) built from a comparison.
+
+The pack holds the headline cards, the key charts, the economics table, the assumptions behind the numbers with
+their sources, and what reproduces them (model version, scenario hashes, seeds, calibration draws).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import textwrap
+import zipfile
+
+import matplotlib.pyplot as plt
+import pandas as pd
+from matplotlib.backends.backend_pdf import PdfPages
+
+from model import __version__
+from model.compare import ECONOMICS
+from model.parameters import parameter_table
+from webapp import charts
+from webapp.labels import HEADLINES, depends_on, fmt, label
+from webapp.runs import Comparison
+
+A4_LANDSCAPE = (11.69, 8.27)
+KEY_CHARTS = ("drug_deaths", "acquisitive_crimes", "active_county_lines", "criminal_records")
+
+
+def csv_bytes(table: pd.DataFrame) -> bytes:
+    return table.to_csv(index=False).encode()
+
+
+def xlsx_bytes(tables: dict[str, pd.DataFrame]) -> bytes:
+    """One workbook, one sheet per table (sheet names cut to Excel's 31 characters)."""
+    buf = io.BytesIO()
+    with pd.ExcelWriter(buf, engine="openpyxl") as xl:
+        for name, table in tables.items():
+            table.to_excel(xl, sheet_name=name[:31], index=False)
+    return buf.getvalue()
+
+
+def headline_table(c: Comparison) -> pd.DataFrame:
+    """The headline cards as a table: each scenario's difference from the base with its 90% interval."""
+    rows = []
+    for s in c.others:
+        for outcome in HEADLINES:
+            r = c.row(s.name, outcome)
+            rows.append(
+                {
+                    "scenario": s.name,
+                    "outcome": label(outcome),
+                    "difference": fmt(outcome, r.diff_mean, signed=True),
+                    "90% interval": f"{fmt(outcome, r.diff_low, signed=True)} to {fmt(outcome, r.diff_high, signed=True)}",
+                    "within noise": "yes" if r.diff_low <= 0 <= r.diff_high else "no",
+                }
+            )
+    return pd.DataFrame(rows)
+
+
+def economics_table(c: Comparison) -> pd.DataFrame:
+    t = c.table[c.table.outcome.isin(ECONOMICS) & (c.table.scenario != c.base.name)]
+    return pd.DataFrame(
+        {
+            "scenario": t.scenario,
+            "measure": t.outcome.map(label),
+            "estimate": [fmt(o, v) for o, v in zip(t.outcome, t.diff_mean, strict=True)],
+            "90% interval": [
+                f"{fmt(o, lo)} to {fmt(o, hi)}" for o, lo, hi in zip(t.outcome, t.diff_low, t.diff_high, strict=True)
+            ],
+        }
+    )
+
+
+def assumptions_table(c: Comparison, outcomes=HEADLINES) -> pd.DataFrame:
+    """The parameters behind the given outcomes: value used, plausible range, unit and source. Values that a
+    scenario or this session changed from the table are marked."""
+    table = parameter_table()
+    groups = {g for o in outcomes for g in depends_on(o)}
+    rows = []
+    for p in table.values():
+        used = {s.name: s.params[p.name] for s in c.scenarios}
+        changed = p.name in c.overrides or any(v != p.value for v in used.values())
+        if p.group not in groups and not changed:
+            continue
+        rows.append(
+            {
+                "parameter": p.name,
+                "group": p.group,
+                "value used": ", ".join(sorted({f"{v:g}" for v in used.values()})),
+                "table value": f"{p.value:g}",
+                "range": f"{p.low:g}-{p.high:g}",
+                "unit": p.unit,
+                "changed": "session" if p.name in c.overrides else ("scenario/calibration" if changed else ""),
+                "source": p.source,
+                "meaning": p.meaning,
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def all_tables(c: Comparison) -> dict[str, pd.DataFrame]:
+    """Every table of a comparison, by sheet name."""
+    return {
+        "headlines": headline_table(c),
+        "comparison": c.table,
+        "economics": economics_table(c),
+        "by_area_deaths": c.areas("drug_deaths"),
+        "by_ethnicity": c.ethnicity,
+        "assumptions": assumptions_table(c),
+        "reproducibility": c.reproducibility(),
+    }
+
+
+def _text_page(pdf: PdfPages, title: str, lines: list[str], size: int = 10) -> None:
+    fig = plt.figure(figsize=A4_LANDSCAPE)
+    fig.text(0.05, 0.93, title, fontsize=18, weight="bold", va="top")
+    y = 0.85
+    for line in lines:
+        for part in textwrap.wrap(line, 150) or [""]:
+            fig.text(0.05, y, part, fontsize=size, va="top", family="DejaVu Sans")
+            y -= 0.028 * size / 10
+    pdf.savefig(fig)
+    plt.close(fig)
+
+
+def _table_pages(pdf: PdfPages, title: str, table: pd.DataFrame, widths: dict[str, int], rows_per_page: int = 22):
+    cols = list(widths)
+    for start in range(0, max(len(table), 1), rows_per_page):
+        chunk = table.iloc[start : start + rows_per_page]
+        fig = plt.figure(figsize=A4_LANDSCAPE)
+        fig.text(0.05, 0.95, title + (" (continued)" if start else ""), fontsize=16, weight="bold", va="top")
+        ax = fig.add_axes((0.03, 0.04, 0.94, 0.86))
+        ax.axis("off")
+        cells = [
+            [textwrap.shorten(str(v), widths[col] * 2, placeholder="...") for col, v in r.items()]
+            for _, r in chunk[cols].iterrows()
+        ]
+        total = sum(widths.values())
+        t = ax.table(
+            cellText=cells or [[""] * len(cols)],
+            colLabels=cols,
+            colWidths=[widths[col] / total for col in cols],
+            loc="upper left",
+            cellLoc="left",
+        )
+        t.auto_set_font_size(False)
+        t.set_fontsize(7)
+        t.scale(1, 1.35)
+        for (r, _), cell in t.get_celld().items():
+            if r == 0:
+                cell.set_text_props(weight="bold")
+                cell.set_facecolor("#eeeeee")
+        pdf.savefig(fig)
+        plt.close(fig)
+
+
+def _figure_page(pdf: PdfPages, fig) -> None:
+    fig.set_size_inches(A4_LANDSCAPE)
+    pdf.savefig(fig)
+    charts.close(fig)
+
+
+def briefing_pdf(c: Comparison) -> bytes:
+    """The briefing pack as PDF bytes."""
+    buf = io.BytesIO()
+    today = dt.date.today().isoformat()
+    start, end = c.period
+    with PdfPages(buf) as pdf:
+        info = pdf.infodict()
+        info["Title"] = f"drugsim briefing: {', '.join(s.name for s in c.others)} against {c.base.name}"
+        info["Subject"] = "West Midlands drug policy simulation"
+        _text_page(
+            pdf,
+            "drugsim briefing pack",
+            [
+                f"Scenarios compared: {', '.join(s.name for s in c.others)}, each against {c.base.name}.",
+                f"Period: {start} to {end}. {c.n_runs} paired runs per scenario"
+                + (f", sampling {c.draws} calibration draws (parameter uncertainty included)." if c.draws else "."),
+                f"Made {today} with drugsim {__version__}: an agent-based model of drug harm, supply and county lines "
+                "in the West Midlands Police area, calibrated to the PCC's and West Midlands Police's published figures.",
+                "",
+                *[f"{s.name}: {s.description}" for s in c.scenarios],
+                "",
+                "How to read it: each headline is the difference from the base scenario over the period, the mean of "
+                "paired runs (same random numbers in each scenario), with a 90% interval. 'Within noise' means the "
+                "interval includes zero: the runs cannot tell the difference from no change.",
+                "Every number the model uses is in the assumptions pages with its source; the last page gives what "
+                "reproduces these results exactly.",
+            ],
+        )
+        _table_pages(
+            pdf,
+            "Headlines",
+            headline_table(c),
+            {"scenario": 14, "outcome": 30, "difference": 12, "90% interval": 22, "within noise": 8},
+        )
+        for metric in KEY_CHARTS:
+            _figure_page(pdf, charts.timeseries(c.series(metric), metric, c.period, c.n_runs))
+        _figure_page(pdf, charts.area_differences(c.areas("drug_deaths"), "drug_deaths", c.period))
+        _figure_page(pdf, charts.ethnicity(c.ethnicity, c.period))
+        _figure_page(pdf, charts.economics(c.table, ("intervention_spend_gbp", "costs_avoided_gbp", "net_benefit_gbp")))
+        _table_pages(
+            pdf, "Economics", economics_table(c), {"scenario": 16, "measure": 40, "estimate": 14, "90% interval": 26}
+        )
+        _table_pages(
+            pdf,
+            "Assumptions behind the headlines, with sources",
+            assumptions_table(c),
+            {"parameter": 22, "value used": 10, "range": 12, "unit": 8, "changed": 9, "source": 40},
+            rows_per_page=26,
+        )
+        repro = c.reproducibility()
+        _text_page(
+            pdf,
+            "Reproducibility",
+            [
+                f"Model: drugsim {__version__}. Seeds {c.seeds[0]}-{c.seeds[-1]}; calibration draws: {c.draws or 'none (fitted values)'}.",
+                f"Session changes to assumptions: {repro.session_overrides.iloc[0]}.",
+                "",
+                *[
+                    f"{r.scenario}: resolved_sha256 {r.resolved_sha256} (everything that determines results); "
+                    f"files content_sha256 {r.content_sha256}"
+                    for r in repro.itertuples()
+                ],
+                "",
+                "To reproduce from the command line: drugsim compare "
+                + " ".join(f"scenarios/{s.name}.toml" for s in c.scenarios)
+                + f" --seeds {c.n_runs}"
+                + (f" --draws {c.draws}" if c.draws else "")
+                + f" --start {start} --end {end}",
+                "(a scenario built or uploaded in the app is in the Export page's TOML download; session changes to "
+                "assumptions go in its [parameters] table).",
+            ],
+            size=9,
+        )
+    return buf.getvalue()
+
+
+def key_figures(c: Comparison) -> dict[str, object]:
+    """The charts of a comparison worth exporting, by file stem: figure factories (called when needed)."""
+    out = {f"{m}_over_time": (lambda m=m: charts.timeseries(c.series(m), m, c.period, c.n_runs)) for m in KEY_CHARTS}
+    out["drug_deaths_by_local_authority"] = lambda: charts.area_differences(
+        c.areas("drug_deaths"), "drug_deaths", c.period
+    )
+    out["possession_outcomes_by_ethnicity"] = lambda: charts.ethnicity(c.ethnicity, c.period)
+    out["economics"] = lambda: charts.economics(
+        c.table, ("intervention_spend_gbp", "costs_avoided_gbp", "net_benefit_gbp")
+    )
+    return out
+
+
+def charts_zip(figures: dict[str, object]) -> bytes:
+    """Every chart as PNG and SVG in one ZIP file."""
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
+        for stem, make in figures.items():
+            fig = make()
+            for fmt_ in ("png", "svg"):
+                z.writestr(f"{stem}.{fmt_}", charts.to_bytes(fig, fmt_))
+            charts.close(fig)
+    return buf.getvalue()

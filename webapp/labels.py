@@ -1,0 +1,120 @@
+"""Plain-language names for outcomes, and the assumptions (parameter-table groups) each outcome depends on.
+
+The dependency lists are the model's causal paths as built (docs/ODD.md): for example drug deaths depend on the
+overdose hazard and fatality, on naloxone, on treatment and HAT (which lower the hazard) and on the size of the
+using population. They say where to look first, not which assumption matters most; the sensitivity analysis
+answers that.
+"""
+
+from __future__ import annotations
+
+from model.compare import ECONOMICS
+from model.metrics import METRICS
+
+#: Short labels for the outcomes a policy reader sees first.
+LABELS = {
+    "drug_deaths": "Drug deaths",
+    "overdoses": "Overdoses",
+    "acquisitive_crimes": "Acquisitive crimes by people who use heroin/crack",
+    "active_county_lines": "County lines running (average)",
+    "criminal_records": "Criminal records for possession (charges + cautions)",
+    "possession_charges": "Possession charges",
+    "possession_cautions": "Possession cautions",
+    "community_resolutions": "Community resolutions",
+    "in_treatment": "People in treatment (average)",
+    "in_hat": "People in heroin-assisted treatment (average)",
+    "in_rehab": "People in residential rehab (average)",
+    "runners_exploited": "Children and vulnerable adults running lines (average)",
+    "children_exploited": "Children running lines (average)",
+    "spend_total_gbp": "Spending on interventions",
+    "intervention_spend_gbp": "Extra public spending",
+    "costs_avoided_gbp": "Costs to society avoided",
+    "net_benefit_gbp": "Net benefit to society",
+    "cost_per_death_averted_gbp": "Extra spending per death averted",
+    "cost_per_crime_averted_gbp": "Extra spending per crime averted",
+    "return_per_gbp": "Costs avoided per £1 spent",
+}
+
+#: The headline cards of a comparison, in order.
+HEADLINES = (
+    "drug_deaths",
+    "acquisitive_crimes",
+    "active_county_lines",
+    "criminal_records",
+    "intervention_spend_gbp",
+    "net_benefit_gbp",
+)
+
+_POPULATION = ("population", "treatment")
+#: Parameter-table groups behind each outcome; outcomes not listed depend on their own metric's group.
+DEPENDS = {
+    "drug_deaths": ("overdose", "naloxone", "nitazene_wave", "hat", "o2r", *_POPULATION),
+    "overdoses": ("overdose", "nitazene_wave", "hat", *_POPULATION),
+    "acquisitive_crimes": ("offending", "hat", "o2r", "custody", "divert", *_POPULATION),
+    "active_county_lines": ("county_lines", "cltf", "market"),
+    "runners_exploited": ("county_lines", "cltf"),
+    "children_exploited": ("county_lines", "cltf"),
+    "criminal_records": ("policing", "divert"),
+    "possession_charges": ("policing", "divert"),
+    "possession_cautions": ("policing", "divert"),
+    "community_resolutions": ("policing", "divert"),
+    "in_treatment": ("treatment", "custody", "divert", "o2r", "asset_reinvestment", "population"),
+    "in_hat": ("hat", "treatment"),
+    "in_rehab": ("o2r", "treatment"),
+    "intervention_spend_gbp": ("costs", "hat", "o2r", "naloxone", "cltf", "divert", "custody"),
+    "net_benefit_gbp": ("costs", "offending", "overdose", "hat", "o2r", "naloxone", "cltf", "divert", "custody"),
+    "costs_avoided_gbp": ("costs", "offending", "overdose"),
+}
+
+
+def label(outcome: str) -> str:
+    """The plain-language name of an outcome (a metric or an economic measure)."""
+    if outcome in LABELS:
+        return LABELS[outcome]
+    if outcome in ECONOMICS:
+        return ECONOMICS[outcome]
+    return METRICS[outcome].meaning
+
+
+def unit(outcome: str) -> str:
+    if outcome in ECONOMICS:
+        return "ratio" if outcome == "return_per_gbp" else "GBP"
+    return METRICS[outcome].unit
+
+
+def lower_is_better(outcome: str) -> bool | None:
+    """True if a fall is good news, False if a rise is, None if neither (spend is a choice, not a harm)."""
+    if outcome in ("net_benefit_gbp", "costs_avoided_gbp", "return_per_gbp"):
+        return False
+    if outcome in ECONOMICS:
+        return None
+    better = METRICS[outcome].better
+    return {"lower": True, "higher": False}.get(better)
+
+
+def depends_on(outcome: str) -> tuple[str, ...]:
+    """Parameter-table groups an outcome depends on."""
+    return DEPENDS.get(outcome, ())
+
+
+def money(x: float, signed: bool = False) -> str:
+    """£ with a sensible scale: £1.2m, £350k, £420."""
+    sign = "+" if signed and x > 0 else ("-" if x < 0 else "")
+    a = abs(x)
+    if a >= 1e6:
+        return f"{sign}£{a / 1e6:,.1f}m"
+    if a >= 1e4:
+        return f"{sign}£{a / 1e3:,.0f}k"
+    return f"{sign}£{a:,.0f}"
+
+
+def fmt(outcome: str, x: float, signed: bool = False) -> str:
+    """A value of an outcome for display (money, ratio or a count)."""
+    if x != x:  # NaN
+        return "n/a"
+    u = unit(outcome)
+    if u == "GBP":
+        return money(x, signed)
+    if u == "ratio":
+        return f"£{x:,.2f}"
+    return f"{x:+,.0f}" if signed else f"{x:,.0f}"

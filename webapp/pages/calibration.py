@@ -1,0 +1,83 @@
+"""Calibration: how well the calibrated baseline reproduces the reports' figures, for the targets it was fitted to
+and for the holdout targets it never saw."""
+
+from __future__ import annotations
+
+import json
+import tomllib
+
+import pandas as pd
+import streamlit as st
+
+from model.calibrate import read_draws
+from model.calibration import CALIBRATION_DIR
+from model.parameters import parameter_table
+from webapp import charts
+from webapp.widgets import chart, table_downloads
+
+st.title("Calibration")
+summary = json.loads((CALIBRATION_DIR / "report_summary.json").read_text())
+fit = pd.read_csv(CALIBRATION_DIR / "fit_table.csv")
+st.markdown(
+    "The model's free parameters were fitted to figures the reports published up to the end of 2022 (*fitting "
+    "targets*). Figures first published in the 2025 report (2023-2024) were kept back and never used in fitting "
+    "(*holdout targets*): how close the model gets to them is a fair test of its projections. A target is met "
+    "when the simulated mean is within its tolerance, set before fitting."
+)
+c1, c2, c3 = st.columns(3)
+c1.metric("Fitting targets met", f"{summary['fitting_within']} of {summary['fitting_n']}", border=True)
+c2.metric("Holdout targets met", f"{summary['holdout_within']} of {summary['holdout_n']}", border=True)
+c3.metric(
+    "Mean |z| fitting / holdout",
+    f"{summary['fitting_mean_abs_z']:.2f} / {summary['holdout_mean_abs_z']:.2f}",
+    help="|z| = 1 is a miss by exactly the tolerance (on a log scale).",
+    border=True,
+)
+chart(
+    lambda: charts.calibration(fit),
+    "calibration_fit",
+    "calibration_fit",
+    "Each target's simulated mean relative to the reported figure, with the 90% interval of runs and the tolerance.",
+)
+
+fitting, holdout, series, params, caveats = st.tabs(
+    ["Fitting targets", "Holdout targets", "Series", "Fitted parameters", "Caveats"]
+)
+cols = ["target", "metric", "area", "start", "end", "observed", "simulated_mean", "simulated_low", "simulated_high"]
+cols += ["relative_error", "tolerance", "within", "source"]
+for tab, use in ((fitting, "fitting"), (holdout, "holdout")):
+    with tab:
+        t = fit[fit.use == use][cols]
+        st.dataframe(t, hide_index=True, key=f"cal_{use}")
+        table_downloads(t, f"calibration_{use}_targets", f"cal_{use}")
+with series:
+    plots = sorted((CALIBRATION_DIR / "plots").glob("*.png"))
+    pick = st.selectbox("Series", [p.stem for p in plots], key="cal_series")
+    st.image(
+        str(CALIBRATION_DIR / "plots" / f"{pick}.png"),
+        caption=f"{pick}: simulated quarterly totals (band: runs) against the reported figures.",
+    )
+with params:
+    fitted = tomllib.loads((CALIBRATION_DIR / "fitted.toml").read_text())["parameters"]
+    draws = read_draws()
+    table = parameter_table()
+    frame = pd.DataFrame(
+        [
+            {
+                "parameter": n,
+                "table value": table[n].value,
+                "range": f"{table[n].low:g}-{table[n].high:g}",
+                "fitted": v,
+                "accepted draws": f"{min(d[n] for d in draws):.4g}-{max(d[n] for d in draws):.4g}",
+                "source": table[n].source,
+            }
+            for n, v in fitted.items()
+        ]
+    )
+    st.markdown(f"{len(fitted)} free parameters; {len(draws)} accepted parameter sets carry their uncertainty.")
+    st.dataframe(frame, hide_index=True, key="cal_params")
+    table_downloads(frame, "calibration_fitted_parameters", "cal_params")
+with caveats:
+    report = (CALIBRATION_DIR / "REPORT.md").read_text()
+    st.markdown(report[report.index("## Conflicts and caveats") :])
+    st.caption("The full report with every table and plot is calibration/REPORT.md.")

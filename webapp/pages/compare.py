@@ -1,0 +1,214 @@
+"""Compare scenarios: pick a base and others, a period and a number of runs; see each scenario's difference from the
+base with its interval, over time, by area, by ethnicity, and in money."""
+
+from __future__ import annotations
+
+import hashlib
+import time
+
+import streamlit as st
+
+from model.compare import COSTS_AVOIDED, OUTCOMES, SPENDING
+from model.parameters import AREAS, FORCE_AREA
+from model.scenario import ScenarioError
+from webapp import charts, state
+from webapp.export import economics_table, headline_table
+from webapp.labels import HEADLINES, fmt, label, lower_is_better
+from webapp.runs import run_comparison
+from webapp.widgets import chart, forget_charts, table_downloads
+
+st.title("Compare scenarios")
+st.markdown(
+    "Choose a **base** (usually `baseline`: the world as it happened and as currently funded) and the scenarios to "
+    "compare with it. Each scenario runs with the same random numbers as the base (*paired runs*), so the "
+    "differences show the policy, not chance."
+)
+
+names = state.scenario_names()
+c1, c2 = st.columns([1, 2])
+base = c1.selectbox("Base scenario", names, index=names.index("baseline"), key="cmp_base", format_func=state.describe)
+choices = [n for n in names if n != base]
+default = [n for n in ("combined_package",) if n in choices]
+others = c2.multiselect(
+    "Scenarios to compare with it",
+    choices,
+    default=default,
+    key="cmp_others",
+    max_selections=6,
+    format_func=state.describe,
+    help="Up to six. Scenarios you build or upload on the Build page appear here too.",
+)
+c1, c2, c3 = st.columns([2, 1, 1])
+years = c1.select_slider("Period compared", options=list(range(2019, 2031)), value=(2026, 2030), key="cmp_period")
+n_runs = c2.number_input(
+    "Runs per scenario",
+    min_value=2,
+    max_value=60,
+    value=10,
+    key="cmp_runs",
+    help="More runs give narrower intervals. 10 runs of two scenarios take about half a minute on a laptop.",
+)
+use_draws = c3.toggle(
+    "Include parameter uncertainty",
+    value=True,
+    key="cmp_draws",
+    help="Run i uses calibrated parameter set i (of the accepted calibration draws) in turn, so intervals "
+    "include uncertainty about the model's fitted parameters as well as chance. Off: the best fit only.",
+)
+overrides = state.overrides()
+if overrides:
+    st.info(
+        f"{len(overrides)} assumption(s) edited for this session apply to these runs: "
+        + ", ".join(f"`{k}` = {v:g}" for k, v in overrides.items())
+        + ". Reset them on the Assumptions page."
+    )
+
+period = (f"{years[0]}-01-01", f"{years[1]}-12-31")
+settings = (base, tuple(others), period, int(n_runs), bool(use_draws), tuple(sorted(overrides.items())))
+b1, b2, _ = st.columns([1, 1, 4])
+go = b1.button("Run comparison", type="primary", key="cmp_run", disabled=not others, icon=":material/play_arrow:")
+b2.button(
+    "Stop", key="cmp_stop", icon=":material/stop:", help="Stop a comparison that is running; finished runs are kept."
+)
+
+if st.session_state.get("cmp_running") and not go:
+    st.warning("The comparison was stopped. Its finished runs are kept: press **Run comparison** to do only the rest.")
+    st.session_state["cmp_running"] = False
+
+if go:
+    try:
+        scenarios = [state.scenario(n) for n in (base, *others)]
+    except ScenarioError as e:
+        st.error(f"A scenario cannot be run:\n\n{e}")
+        st.stop()
+    bar = st.progress(0.0, text="Starting the runs...")
+    t0 = time.perf_counter()
+
+    def progress(done: int, total: int) -> None:
+        bar.progress(done / total, text=f"{done} of {total} runs finished ({time.perf_counter() - t0:.0f} s)")
+
+    st.session_state["cmp_running"] = True
+    comparison = run_comparison(scenarios, int(n_runs), period, state.run_cache(), use_draws, overrides, progress)
+    st.session_state["cmp_running"] = False
+    bar.empty()
+    st.session_state["comparison"] = comparison
+    st.session_state["cmp_settings"] = settings
+    st.session_state["cmp_seconds"] = time.perf_counter() - t0
+    forget_charts()
+
+c = state.comparison()
+if c is None:
+    st.info("Choose scenarios and press **Run comparison**." if others else "Choose at least one scenario to compare.")
+    st.stop()
+if st.session_state.get("cmp_settings") != settings:
+    st.caption(":material/info: The results below are from earlier settings; press **Run comparison** to update them.")
+
+cid = hashlib.sha256("".join(r.key for r in c.runs).encode() + repr(c.period).encode()).hexdigest()[:10]
+start, end = c.period
+st.subheader(f"Against {c.base.name}, {start[:4]}-{end[:4]}")
+st.caption(
+    f"Each number is the difference from `{c.base.name}` over {start} to {end}: the mean of {c.n_runs} paired runs, "
+    f"with its 90% interval{' (parameter uncertainty included)' if c.draws else ''}. Grey means the interval "
+    f"includes zero: these runs cannot tell the change from no change. "
+    f"({st.session_state.get('cmp_seconds', 0):.0f} s; finished runs are kept, so rerunning is quick.)"
+)
+
+for s in c.others:
+    st.markdown(f"**{s.name}**: {s.description}")
+    cols = st.columns(3)
+    for i, outcome in enumerate(HEADLINES):
+        r = c.row(s.name, outcome)
+        noise = r.diff_low <= 0 <= r.diff_high or r.diff_low != r.diff_low
+        better = lower_is_better(outcome)
+        colour = "off" if noise or better is None else ("inverse" if better else "normal")
+        base_total = (
+            "" if outcome.endswith("_gbp") and r.base_value == 0 else f" {c.base.name}: {fmt(outcome, r.base_value)}."
+        )
+        cols[i % 3].metric(
+            label(outcome),
+            fmt(outcome, r.diff_mean, signed=True),
+            delta=f"{fmt(outcome, r.diff_low, signed=True)} to {fmt(outcome, r.diff_high, signed=True)} (90%)",
+            delta_color=colour,
+            delta_arrow="off" if noise else "auto",
+            help=f"Difference from {c.base.name}, {start} to {end}.{base_total} {s.name}: {fmt(outcome, r.scenario_value)}.",
+            border=True,
+        )
+
+over_time, areas, ethnicity, economics, everything = st.tabs(
+    ["Over time", "By local authority", "By ethnicity", "Economics", "All outcomes"]
+)
+with over_time:
+    a, b, d = st.columns([2, 1, 1])
+    ts_metric = a.selectbox("Outcome", OUTCOMES, index=0, key="ts_metric", format_func=label)
+    freq = b.radio(
+        "Totals per", ["QS", "YS"], horizontal=True, key="ts_freq", format_func={"QS": "quarter", "YS": "year"}.get
+    )
+    area = d.selectbox(
+        "Area", [FORCE_AREA, *AREAS], key="ts_area", format_func=lambda x: x.title() if x != FORCE_AREA else x
+    )
+    where = None if area == FORCE_AREA else area
+    chart(
+        # Default arguments bind today's choices: the SVG download is drawn later, on click.
+        lambda m=ts_metric, f=freq, w=where: charts.timeseries(c.series(m, f, w), m, c.period, c.n_runs, f),
+        f"ts_{cid}_{ts_metric}_{freq}_{area}",
+        f"{ts_metric}_{area}_over_time".replace(" ", "_").lower(),
+        f"{label(ts_metric)}, {area}, 2019-2030: each scenario's mean with a band from the 5th to 95th percentile of "
+        "runs.",
+        (ts_metric,),
+    )
+with areas:
+    area_metric = st.selectbox("Outcome", OUTCOMES, index=0, key="area_metric", format_func=label)
+    by_area = c.areas(area_metric)
+    chart(
+        lambda m=area_metric, t=by_area: charts.area_differences(t, m, c.period),
+        f"area_{cid}_{area_metric}",
+        f"{area_metric}_by_local_authority",
+        f"{label(area_metric)}: change from {c.base.name} in each local authority with 90% intervals.",
+        (area_metric,),
+    )
+    st.dataframe(by_area, hide_index=True, key="area_table")
+    table_downloads(by_area, f"{area_metric}_by_local_authority", f"area_{cid}_{area_metric}")
+with ethnicity:
+    st.markdown(
+        "Possession outcomes by ethnic group as police record it. The reports found Black and Asian residents were "
+        "more likely to be detected and charged than White residents before Divert; Divert's effect on these "
+        "disparities is what this tab shows."
+    )
+    chart(
+        lambda: charts.ethnicity(c.ethnicity, c.period),
+        f"eth_{cid}",
+        "possession_outcomes_by_ethnicity",
+        "Possession charges and cautions per 100 detections by ethnic group, each scenario.",
+        ("criminal_records",),
+    )
+    st.dataframe(c.ethnicity, hide_index=True, key="eth_table")
+    table_downloads(c.ethnicity, "possession_outcomes_by_ethnicity", f"eth_{cid}")
+with economics:
+    econ = economics_table(c)
+    st.dataframe(econ, hide_index=True, key="econ_table")
+    table_downloads(econ, "economics", f"econ_{cid}")
+    chart(
+        lambda: charts.economics(c.table, ("intervention_spend_gbp", "costs_avoided_gbp", "net_benefit_gbp")),
+        f"econ_{cid}",
+        "economics",
+        "Extra spending, costs avoided and net benefit of each scenario against the base, with 90% intervals.",
+        ("net_benefit_gbp",),
+    )
+    with st.expander("What is counted"):
+        st.markdown(
+            f"**Extra public spending** is the change in {' and '.join(f'`{x}`' for x in SPENDING)}: each "
+            "intervention's own spending and the cost of treatment places it fills. **Costs avoided** is the fall in "
+            f"{', '.join(f'`{x}`' for x in COSTS_AVOIDED)}: crime, health and social care, criminal justice, and "
+            "the social cost of deaths, each priced by unit costs in the parameter table (group `costs`). Net "
+            "benefit is costs avoided minus extra spending. Ratios (per death, per crime, per £1) use a bootstrap "
+            "over runs and are blank where the denominator is not positive. Costs are undiscounted, in the prices "
+            "of the sources."
+        )
+with everything:
+    st.markdown(
+        "Every outcome and economic measure, with the base's and each scenario's mean and the paired difference."
+    )
+    st.dataframe(c.table, hide_index=True, key="full_table")
+    table_downloads(c.table, "comparison", f"full_{cid}")
+    st.markdown("The headline cards as a table:")
+    st.dataframe(headline_table(c), hide_index=True, key="headline_table")

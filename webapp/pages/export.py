@@ -1,0 +1,94 @@
+"""Export: the briefing pack, every chart as PNG and SVG, every table as CSV and XLSX, and the scenario files."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from webapp import charts, state
+from webapp.export import all_tables, briefing_pdf, charts_zip, key_figures, xlsx_bytes
+from webapp.widgets import table_downloads
+
+st.title("Export")
+c = state.comparison()
+if c is None:
+    st.info("Run a comparison on the Compare page first: the briefing pack, charts and tables come from it.")
+    st.page_link("webapp/pages/compare.py", label="Go to Compare scenarios", icon=":material/compare_arrows:")
+    st.stop()
+
+names = ", ".join(s.name for s in c.others)
+st.markdown(
+    f"From the last comparison: **{names}** against **{c.base.name}**, {c.period[0]} to {c.period[1]}, "
+    f"{c.n_runs} paired runs{f' with {c.draws} calibration draws' if c.draws else ''}."
+)
+
+st.subheader("Briefing pack")
+st.markdown(
+    "A PDF for a board or summit: the headline cards, the key charts, the economics, the assumptions behind the "
+    "numbers with their sources, and what reproduces them (model version, scenario hashes, seeds)."
+)
+stem = f"drugsim_briefing_{'_'.join(s.name for s in c.others)}"[:80]
+st.download_button(
+    "Download the briefing pack (PDF)",
+    lambda: briefing_pdf(c),
+    f"{stem}.pdf",
+    "application/pdf",
+    key="export_pdf",
+    type="primary",
+    on_click="ignore",
+    icon=":material/picture_as_pdf:",
+)
+
+st.subheader("Charts")
+figures = key_figures(c)
+st.download_button(
+    "All charts (ZIP of PNG and SVG)",
+    lambda: charts_zip(figures),
+    "drugsim_charts.zip",
+    "application/zip",
+    key="export_zip",
+    on_click="ignore",
+    icon=":material/folder_zip:",
+)
+for stem_, make in figures.items():
+    a, b, d = st.columns([3, 1, 1])
+    a.markdown(f"`{stem_}`")
+
+    def render(make=make, fmt="png"):
+        fig = make()
+        try:
+            return charts.to_bytes(fig, fmt)
+        finally:
+            charts.close(fig)
+
+    b.download_button("PNG", render, f"{stem_}.png", "image/png", key=f"export_png_{stem_}", on_click="ignore")
+    d.download_button(
+        "SVG",
+        lambda r=render: r(fmt="svg"),
+        f"{stem_}.svg",
+        "image/svg+xml",
+        key=f"export_svg_{stem_}",
+        on_click="ignore",
+    )
+
+st.subheader("Tables")
+tables = all_tables(c)
+st.download_button(
+    "All tables (one XLSX workbook)",
+    lambda: xlsx_bytes(tables),
+    "drugsim_tables.xlsx",
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    key="export_xlsx",
+    on_click="ignore",
+    icon=":material/table:",
+)
+for name, table in tables.items():
+    st.markdown(f"`{name}`: {len(table)} rows")
+    table_downloads(table, f"drugsim_{name}", f"export_{name}")
+
+built = {s.name: state.built()[s.name] for s in c.scenarios if s.name in state.built()}
+if built:
+    st.subheader("Scenario files built in this session")
+    for name, text in built.items():
+        st.download_button(
+            f"{name}.toml", text, f"{name}.toml", "application/toml", key=f"export_toml_{name}", on_click="ignore"
+        )

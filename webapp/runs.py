@@ -1,0 +1,159 @@
+"""Comparisons for the app: paired runs of a base and other scenarios, finished runs kept in memory by run key
+(scenario content hash, seed and draw) so the page stays fast, and everything a page draws from them.
+
+Runs go through the ensemble runner on all local cores. A comparison stopped part-way keeps its finished runs:
+running it again does only the rest.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from functools import cached_property
+
+import numpy as np
+import pandas as pd
+
+from model.calibrate import read_draws
+from model.compare import bands, by_area, by_ethnicity, compare, paired_totals
+from model.ensemble import Run, make_executor, plan, run_ensemble
+from model.scenario import ResolvedScenario, with_changes
+
+#: Finished runs kept in memory (each full run is about 4 MB).
+MAX_CACHED_RUNS = 160
+
+
+class RunCache:
+    """Finished runs by key, least recently used dropped first; the store interface of `run_ensemble`."""
+
+    def __init__(self, max_runs: int = MAX_CACHED_RUNS):
+        self.max_runs = max_runs
+        self._runs: OrderedDict[str, np.ndarray] = OrderedDict()
+        self._lock = threading.Lock()  # Streamlit serves each browser session on its own thread
+
+    def has(self, run: Run) -> bool:
+        with self._lock:
+            return run.key in self._runs
+
+    def save(self, run: Run, results: np.ndarray) -> None:
+        with self._lock:
+            self._runs[run.key] = results
+            self._runs.move_to_end(run.key)
+            while len(self._runs) > self.max_runs:
+                self._runs.popitem(last=False)
+
+    def load(self, run: Run) -> np.ndarray:
+        with self._lock:
+            self._runs.move_to_end(run.key)
+            return self._runs[run.key]
+
+    def __len__(self) -> int:
+        return len(self._runs)
+
+
+@dataclass
+class Comparison:
+    """Paired runs of `scenarios` (the first is the base) and the tables and series drawn from them."""
+
+    scenarios: list[ResolvedScenario]
+    runs: list[Run]
+    results: dict[str, np.ndarray]
+    period: tuple[str, str]
+    draws: int = 0
+    overrides: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def base(self) -> ResolvedScenario:
+        return self.scenarios[0]
+
+    @property
+    def others(self) -> list[ResolvedScenario]:
+        return self.scenarios[1:]
+
+    @property
+    def n_runs(self) -> int:
+        return len(self.runs) // len(self.scenarios)
+
+    @property
+    def seeds(self) -> list[int]:
+        return sorted({r.seed for r in self.runs})
+
+    @cached_property
+    def per_run(self) -> dict[str, pd.DataFrame]:
+        return paired_totals(self.scenarios, self.runs, self.results, *self.period)
+
+    @cached_property
+    def table(self) -> pd.DataFrame:
+        """The comparison table (model.compare.compare): every outcome and economic measure, with intervals."""
+        return compare(self.per_run, self.base.name, self.period)
+
+    def row(self, scenario: str, outcome: str) -> pd.Series:
+        t = self.table
+        return t[(t.scenario == scenario) & (t.outcome == outcome)].iloc[0]
+
+    def series(self, metric: str, freq: str = "QS", area: str | None = None) -> pd.DataFrame:
+        return bands(self.scenarios, self.runs, self.results, metric, freq, area)
+
+    def areas(self, metric: str) -> pd.DataFrame:
+        return by_area(self.scenarios, self.runs, self.results, metric, *self.period)
+
+    @cached_property
+    def ethnicity(self) -> pd.DataFrame:
+        return by_ethnicity(self.scenarios, self.runs, self.results, *self.period)
+
+    def reproducibility(self) -> pd.DataFrame:
+        """What reproduces these numbers: each scenario's hashes, the seeds and the draws."""
+        from model import __version__
+
+        return pd.DataFrame(
+            [
+                {
+                    "scenario": s.name,
+                    "resolved_sha256": s.resolved_sha256,
+                    "content_sha256": s.content_sha256,
+                    "model_version": __version__,
+                    "seeds": f"{self.seeds[0]}-{self.seeds[-1]}",
+                    "calibration_draws": self.draws,
+                    "session_overrides": ", ".join(f"{k}={v:g}" for k, v in self.overrides.items()) or "none",
+                }
+                for s in self.scenarios
+            ]
+        )
+
+
+def prepare(scenarios: list[ResolvedScenario], overrides: dict[str, float]) -> list[ResolvedScenario]:
+    """The scenarios with this session's edited assumptions applied (scenario settings still take precedence
+    over a table value they set themselves)."""
+    if not overrides:
+        return scenarios
+    return [with_changes(s, {"parameters": overrides}) for s in scenarios]
+
+
+def run_comparison(
+    scenarios: list[ResolvedScenario],
+    n_runs: int,
+    period: tuple[str, str],
+    cache: RunCache,
+    use_draws: bool = True,
+    overrides: dict[str, float] | None = None,
+    progress: Callable[[int, int], None] | None = None,
+    workers: int | None = None,
+) -> Comparison:
+    """Run (or fetch from `cache`) `n_runs` paired runs of each scenario and return the comparison.
+
+    With `use_draws`, run i uses calibration draw i mod M, so intervals include parameter uncertainty.
+    If `progress` raises (the page was stopped), pending runs are cancelled; finished ones stay in the cache.
+    """
+    overrides = dict(overrides or {})
+    scenarios = prepare(scenarios, overrides)
+    draws = read_draws() if use_draws else None
+    runs = plan(scenarios, n_runs, len(draws) if draws else 0)
+    todo = [r for r in runs if not cache.has(r)]
+    if len(todo) > 1:
+        with make_executor(workers) as pool:
+            results = run_ensemble(runs, pool, cache, draws, progress=progress)
+    else:
+        results = run_ensemble(runs, None, cache, draws, progress=progress)
+    return Comparison(scenarios, runs, results, period, len(draws) if draws else 0, overrides)

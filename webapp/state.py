@@ -1,0 +1,63 @@
+"""What one browser session holds (its built or uploaded scenarios, its edited assumptions, its last comparison)
+and what all sessions share (the scenario library, finished runs). Streamlit-specific; pages read state only
+through these functions."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import streamlit as st
+
+from model.scenario import SCENARIO_DIR, ResolvedScenario, load_scenario, parse_scenario
+from webapp.runs import Comparison, RunCache
+
+
+@st.cache_resource
+def run_cache() -> RunCache:
+    """Finished runs, shared by every session of this app process."""
+    return RunCache()
+
+
+def library() -> dict[str, Path]:
+    """The scenario files shipped in `scenarios/`, by name."""
+    return {p.stem: p for p in sorted(SCENARIO_DIR.glob("*.toml"))}
+
+
+def built() -> dict[str, str]:
+    """Scenarios built or uploaded in this session: name -> TOML text."""
+    return st.session_state.setdefault("built", {})
+
+
+def overrides() -> dict[str, float]:
+    """Parameter values edited on the Assumptions page for this session."""
+    return st.session_state.setdefault("overrides", {})
+
+
+def scenario_names() -> list[str]:
+    return list(library()) + [n for n in built() if n not in library()]
+
+
+@st.cache_resource(max_entries=256)
+def _load_library(path: str, mtime: float) -> ResolvedScenario:
+    return load_scenario(path)
+
+
+@st.cache_resource(max_entries=256)
+def _parse_built(text: str) -> ResolvedScenario:
+    return parse_scenario(text, "<scenario built in the app>")
+
+
+def scenario(name: str) -> ResolvedScenario:
+    """A scenario by name, from the library or this session (raises ScenarioError if it does not validate)."""
+    if name in built():
+        return _parse_built(built()[name])
+    path = library()[name]
+    return _load_library(str(path), path.stat().st_mtime)
+
+
+def comparison() -> Comparison | None:
+    return st.session_state.get("comparison")
+
+
+def describe(name: str) -> str:
+    return f"{name} (built in this session)" if name in built() else name

@@ -1,0 +1,86 @@
+"""Page pieces used on several pages: a chart with its downloads and its assumptions, table downloads."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pandas as pd
+import streamlit as st
+
+from model.parameters import parameter_table
+from webapp import charts
+from webapp.export import csv_bytes, xlsx_bytes
+from webapp.labels import depends_on, label
+from webapp.pages import HERE
+
+_PNG = "_chart_png"
+
+
+def chart(make: Callable, key: str, stem: str, alt: str, outcomes: tuple[str, ...] = ()) -> None:
+    """Show a chart (rendered once, then kept as PNG for this session), PNG and SVG downloads, and a link to the
+    assumptions it depends on. `make` returns a matplotlib figure; `alt` describes it for screen readers."""
+    cache = st.session_state.setdefault(_PNG, {})
+    if key not in cache:
+        fig = make()
+        cache[key] = charts.to_bytes(fig, "png")
+        charts.close(fig)
+
+    def svg() -> bytes:
+        fig = make()
+        try:
+            return charts.to_bytes(fig, "svg")
+        finally:
+            charts.close(fig)
+
+    st.image(cache[key], caption=alt, width="stretch")
+    a, b, c = st.columns([1, 1, 4])
+    a.download_button(
+        "PNG", cache[key], f"{stem}.png", "image/png", key=f"png_{key}", on_click="ignore", icon=":material/image:"
+    )
+    b.download_button(
+        "SVG", svg, f"{stem}.svg", "image/svg+xml", key=f"svg_{key}", on_click="ignore", icon=":material/image:"
+    )
+    if outcomes:
+        with c:
+            assumptions_link(outcomes, key)
+
+
+def forget_charts() -> None:
+    """Drop rendered charts (when the comparison they draw changes)."""
+    st.session_state[_PNG] = {}
+
+
+def assumptions_link(outcomes: tuple[str, ...], key: str) -> None:
+    """An expander naming the parameter groups behind `outcomes`, with a button that opens them on the
+    Assumptions page."""
+    groups = sorted({g for o in outcomes for g in depends_on(o)})
+    if not groups:
+        return
+    with st.expander("Assumptions behind this chart"):
+        table = parameter_table()
+        n = sum(p.group in groups for p in table.values())
+        st.markdown(
+            f"{', '.join(label(o) for o in outcomes)} depend on {n} parameters in these groups: "
+            + ", ".join(f"`{g}`" for g in groups)
+            + ". Each has a value, a plausible range and a source."
+        )
+        if st.button("Open them in Assumptions", key=f"assume_{key}", icon=":material/menu_book:"):
+            st.session_state["assumption_groups"] = groups
+            st.switch_page(str(HERE / "assumptions.py"))
+
+
+def table_downloads(table: pd.DataFrame, stem: str, key: str) -> None:
+    """CSV and XLSX downloads of one table."""
+    a, b, _ = st.columns([1, 1, 4])
+    a.download_button(
+        "CSV", csv_bytes(table), f"{stem}.csv", "text/csv", key=f"csv_{key}", on_click="ignore", icon=":material/table:"
+    )
+    b.download_button(
+        "XLSX",
+        lambda: xlsx_bytes({stem: table}),
+        f"{stem}.xlsx",
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        key=f"xlsx_{key}",
+        on_click="ignore",
+        icon=":material/table:",
+    )
