@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from model.calendar import Calendar
+from model.calendar import WEEKS_PER_YEAR, Calendar
 from model.metrics import INDEX, METRICS
 from model.parameters import AREAS
 from model.population import ETH_NAMES
@@ -74,6 +74,8 @@ _T95 = {
     60: 1.671,
 }
 BOOTSTRAP = 2000
+#: Periods a year for the time-series frequencies (pandas offset aliases) that charts use.
+PERIODS_PER_YEAR = {"MS": 12, "QS": 4, "YS": 1}
 
 
 def t95(df: int) -> float:
@@ -218,10 +220,12 @@ def _per_scenario(scenarios, runs, results):
 def bands(scenarios, runs, results, metric: str, freq: str = "QS", area: str | None = None) -> pd.DataFrame:
     """A metric over time for each scenario: mean of runs and the 5th-95th percentile band across runs.
 
-    Flows are summed and stocks averaged within each period of `freq` (pandas offset alias: "QS" quarters,
-    "YS" years). `area` is a local authority name, or None for the force area.
+    Stocks are averaged within each period of `freq` ("QS" quarters, "YS" years, "MS" months). Flows are given as
+    the period's average week times the weeks in a standard period (13.04 a quarter), so that quarters holding 13
+    or 14 model weeks compare fairly. `area` is a local authority name, or None for the force area.
     Columns: scenario, date, mean, low, high.
     """
+    weeks_per_period = WEEKS_PER_YEAR / PERIODS_PER_YEAR[freq]
     rows = []
     cols = slice(None) if area is None else AREAS.index(area)
     for s in scenarios:
@@ -231,7 +235,7 @@ def bands(scenarios, runs, results, metric: str, freq: str = "QS", area: str | N
             weekly = weekly.sum(axis=2)
         frame = pd.DataFrame(weekly.T, index=pd.DatetimeIndex(Calendar(s.start, s.end).week_starts()))
         grouped = frame.resample(freq)
-        per_period = grouped.mean() if METRICS[metric].kind == "stock" else grouped.sum()
+        per_period = grouped.mean() if METRICS[metric].kind == "stock" else grouped.mean() * weeks_per_period
         values = per_period.to_numpy()
         lo, hi = np.percentile(values, [5, 95], axis=1)
         rows.append(

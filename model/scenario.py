@@ -113,7 +113,9 @@ def _parse(text: str, where: str) -> dict[str, Any]:
 
 def _check_size(size: int, where: str) -> None:
     if size > MAX_SCENARIO_BYTES:
-        raise ScenarioError(f"{where}: {size:,} bytes is too large for a scenario file (at most {MAX_SCENARIO_BYTES:,})")
+        raise ScenarioError(
+            f"{where}: {size:,} bytes is too large for a scenario file (at most {MAX_SCENARIO_BYTES:,})"
+        )
 
 
 def _decode(data: bytes, where: str) -> str:

@@ -1,13 +1,22 @@
-"""The first app page, driven with Streamlit's AppTest: it loads, runs a scenario, and shows results."""
+"""Every page of the app and its main interactions, driven with Streamlit's AppTest: choose scenarios, run a
+comparison, change a chart, build and save a scenario, upload a bad file, edit an assumption, export."""
 
 from __future__ import annotations
 
+import datetime as dt
+import json
 from pathlib import Path
 
 import pytest
 from streamlit.testing.v1 import AppTest
 
-APP = str(Path(__file__).resolve().parent.parent / "app.py")
+from model.calendar import WEEKS_PER_YEAR, Calendar
+from model.calibration import CALIBRATION_DIR
+from webapp.labels import HEADLINES, label
+
+ROOT = Path(__file__).resolve().parent.parent
+APP = str(ROOT / "app.py")
+PAGES = ROOT / "webapp" / "pages"
 
 
 def table_with(at, column: str):
@@ -15,49 +24,206 @@ def table_with(at, column: str):
     return next(d.value for d in at.dataframe if column in d.value.columns)
 
 
-@pytest.fixture
-def app():
-    at = AppTest.from_file(APP, default_timeout=120)
+def page(name: str | None = None) -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=300)
     at.run()
-    assert not at.exception
+    if name:
+        at.switch_page(str(PAGES / f"{name}.py")).run()
+    assert not at.exception, at.exception
     return at
 
 
-def test_page_loads_without_running_the_model(app):
-    assert "drugsim" in app.title[0].value
-    assert app.selectbox(key="scenario").value == "baseline"
-    assert any("Run simulation" in i.value for i in app.info)
-    assert len(table_with(app, "source")) > 100
+@pytest.fixture(scope="module")
+def compared() -> AppTest:
+    """The Compare page after a two-scenario comparison (2 paired runs each, the page's other defaults)."""
+    at = page()
+    at.number_input(key="cmp_runs").set_value(2).run()
+    at.button(key="cmp_run").click().run()
+    assert not at.exception, at.exception
+    return at
 
 
-def test_run_shows_headlines_table_and_chart(app):
-    app.button(key="run").click().run()
-    assert not app.exception
-    labels = [m.label for m in app.metric]
-    assert "Drug deaths" in labels
-    deaths = float(next(m for m in app.metric if m.label == "Drug deaths").value.replace(",", ""))
-    assert 300 < deaths < 2000  # six projected years at roughly 100-250 a year
-    assert table_with(app, 2030).shape[0] > 5
-    app.selectbox(key="metric").set_value("active_county_lines").run()
-    assert not app.exception
+@pytest.mark.parametrize("name", ["compare", "build", "assumptions", "calibration", "export"])
+def test_every_page_loads_without_errors(name):
+    at = page(name)
+    assert not at.error and at.title
 
 
-def test_every_library_scenario_can_be_chosen(app):
-    for name in app.selectbox(key="scenario").options:
-        app.selectbox(key="scenario").set_value(name).run()
-        assert not app.exception and not app.error, name
+def test_compare_page_waits_for_a_run():
+    at = page()
+    assert at.title[0].value == "Compare scenarios"
+    assert at.selectbox(key="cmp_base").value == "baseline"
+    assert at.multiselect(key="cmp_others").value == ["combined_package"]
+    assert any("Run comparison" in i.value for i in at.info)
+    assert not at.metric
 
 
-def test_several_runs_go_through_the_ensemble_runner(app):
-    app.number_input(key="seeds").set_value(2).run()
-    app.selectbox(key="scenario").set_value("hat_pilot").run()
-    app.button(key="run").click().run()
-    assert not app.exception
-    assert any(m.label == "Drug deaths" for m in app.metric)
+def test_no_scenario_chosen_disables_the_run_button():
+    at = page()
+    at.multiselect(key="cmp_others").set_value([]).run()
+    assert at.button(key="cmp_run").disabled
+    assert any("at least one scenario" in i.value for i in at.info)
 
 
-def test_parameter_search_filters_the_table(app):
-    app.text_input(key="param_search").input("naloxone").run()
-    names = table_with(app, "source")["name"].tolist()
-    assert "officer_naloxone_attend_prob_per_officer" in names
-    assert "ocu_total_2019" not in names
+def test_comparison_shows_headline_cards_with_intervals(compared):
+    labels = [m.label for m in compared.metric]
+    assert labels.count(label("drug_deaths")) == 1
+    assert set(labels) == {label(h) for h in HEADLINES}
+    for m in compared.metric:
+        assert m.value.replace(",", "").replace("£", "").lstrip("+-")[0].isdigit(), m.value
+    c = compared.session_state["comparison"]
+    assert [s.name for s in c.scenarios] == ["baseline", "combined_package"] and c.n_runs == 2
+    # The card is the comparison table's difference, rounded.
+    deaths = next(m for m in compared.metric if m.label == label("drug_deaths"))
+    assert float(deaths.value.replace(",", "")) == pytest.approx(
+        c.row("combined_package", "drug_deaths").diff_mean, abs=0.5
+    )
+
+
+def test_comparison_shows_charts_tables_and_downloads(compared):
+    assert len(compared.image) >= 4  # over time, by area, by ethnicity, economics
+    assert set(table_with(compared, "area").area) == {
+        "birmingham",
+        "coventry",
+        "dudley",
+        "sandwell",
+        "solihull",
+        "walsall",
+        "wolverhampton",
+    }
+    eth = table_with(compared, "charges_per_100_detections")
+    assert set(eth.group) == {"white", "asian", "black", "mixed/other"}
+    assert "net_benefit_gbp" in set(table_with(compared, "outcome").outcome)
+    assert len(compared.download_button) >= 8  # PNG and SVG of each chart, CSV and XLSX of each table
+
+
+def test_changing_a_chart_does_not_rerun_the_model(compared):
+    c = compared.session_state["comparison"]
+    compared.selectbox(key="ts_metric").set_value("active_county_lines").run()
+    compared.radio(key="ts_freq").set_value("YS").run()
+    compared.selectbox(key="ts_area").set_value("coventry").run()
+    compared.selectbox(key="area_metric").set_value("criminal_records").run()
+    assert not compared.exception
+    assert compared.session_state["comparison"] is c
+
+
+def test_chart_links_to_its_assumptions():
+    at = page()
+    at.number_input(key="cmp_runs").set_value(2).run()
+    at.button(key="cmp_run").click().run()
+    link = next(b for b in at.button if b.key and b.key.startswith("assume_ts_"))
+    link.click().run()
+    assert not at.exception
+    assert at.title[0].value == "Assumptions"
+    groups = at.multiselect(key="assume_groups").value
+    assert "overdose" in groups and "naloxone" in groups  # the default chart is drug deaths
+    names = set(table_with(at, "source").name)
+    assert "severe_overdose_fatality_prob" in names and "cltf_annual_funding_gbp" not in names
+
+
+def test_build_shows_committed_spend_and_adds_the_scenario():
+    at = page("build")
+    at.checkbox(key="b_baseline_hat_enabled").check()
+    at.date_input(key="b_baseline_hat_start").set_value("2026-04-01")
+    at.number_input(key="b_baseline_hat_places_birmingham").set_value(100)
+    at.text_input(key="build_name").input("hat_100").run()
+    assert not at.exception and not at.error
+    change = table_with(at, "change (£)")["change (£)"]
+    per_place = at.session_state["b_baseline_hat_cost_per_place_year_gbp"]
+    weeks_2027 = int((Calendar(dt.date(2019, 1, 1), dt.date(2030, 12, 31)).years() == 2027).sum())
+    assert change.loc[2027] == pytest.approx(100 * per_place * weeks_2027 / WEEKS_PER_YEAR)  # 100 places all year
+    at.button(key="build_add").click().run()
+    assert "hat_100" in at.session_state["built"]
+    text = at.session_state["built"]["hat_100"]
+    assert 'extends = "baseline"' in text and "birmingham = 100" in text
+    at.switch_page(str(PAGES / "compare.py")).run()
+    assert "hat_100 (built in this session)" in at.multiselect(key="cmp_others").options
+
+
+def test_build_refuses_a_bad_name():
+    at = page("build")
+    at.text_input(key="build_name").input("My scenario!").run()
+    assert any("scenario name" in e.value for e in at.error)
+    assert not at.exception
+
+
+@pytest.mark.parametrize(
+    "content, message",
+    [
+        (b"[scenario\nname = 'x'", "TOML"),
+        (b"", "empty"),
+        (b"\xff\xfe\x00binary", "UTF-8"),
+        (b'[scenario]\nname = "u"\nextends = "baseline"\n[interventions.hat]\nplaces = { narnia = 5 }\n', "narnia"),
+        (b'[scenario]\nname = "baseline"\n', "library scenario"),
+        (b'[scenario]\nname = "u"\n[parameters]\nnot_a_parameter = 1\n', "not_a_parameter"),
+        (b"x" * 300_000, "too large"),
+    ],
+)
+def test_uploading_a_bad_file_explains_and_keeps_nothing(content, message):
+    at = page("build")
+    at.file_uploader(key="build_upload").upload("bad.toml", content, "application/toml").run()
+    assert not at.exception
+    errors = [e.value for e in at.error]
+    assert errors and message.lower() in errors[0].lower(), errors
+    assert "bad.toml" in errors[0] or "scenario" in errors[0]
+    assert not at.session_state["built"]
+
+
+def test_uploading_a_good_file_adds_it():
+    at = page("build")
+    text = (ROOT / "scenarios" / "hat_pilot.toml").read_bytes().replace(b'name = "hat_pilot"', b'name = "my_hat"')
+    at.file_uploader(key="build_upload").upload("my_hat.toml", text, "application/toml").run()
+    assert not at.exception and not at.error
+    assert "my_hat" in at.session_state["built"]
+
+
+def test_assumptions_search_and_session_edit_reach_the_runs():
+    at = page("assumptions")
+    assert len(table_with(at, "source")) > 150
+    at.text_input(key="assume_search").input("naloxone").run()
+    names = set(table_with(at, "source").name)
+    assert "officer_naloxone_attend_prob_per_officer" in names and "ocu_total_2019" not in names
+    at.selectbox(key="assume_edit_name").set_value("thn_kit_cost_gbp").run()
+    at.number_input(key="assume_value_thn_kit_cost_gbp").set_value(40.0)
+    at.button(key="assume_apply").click().run()
+    assert at.session_state["overrides"] == {"thn_kit_cost_gbp": 40.0}
+    at.switch_page(str(PAGES / "compare.py")).run()
+    assert any("thn_kit_cost_gbp" in i.value for i in at.info)
+    at.number_input(key="cmp_runs").set_value(2).run()
+    at.button(key="cmp_run").click().run()
+    c = at.session_state["comparison"]
+    assert c.overrides == {"thn_kit_cost_gbp": 40.0}
+    assert all(s.params["thn_kit_cost_gbp"] == 40.0 for s in c.scenarios)
+
+
+def test_assumptions_edit_out_of_bounds_is_refused():
+    at = page("assumptions")
+    at.selectbox(key="assume_edit_name").set_value("ocu_total_2019").run()
+    at.number_input(key="assume_value_ocu_total_2019").set_value(90000.0)
+    at.button(key="assume_apply").click().run()
+    assert at.session_state["overrides"] == {"ocu_total_2019": 90000.0}
+    assert any("plausible" in w.value or "range" in w.value for w in at.warning)
+
+
+def test_calibration_page_shows_the_committed_fit():
+    at = page("calibration")
+    summary = json.loads((CALIBRATION_DIR / "report_summary.json").read_text())
+    met = next(m for m in at.metric if m.label == "Fitting targets met")
+    assert met.value == f"{summary['fitting_within']} of {summary['fitting_n']}"
+    assert len(table_with(at, "observed")) == summary["fitting_n"]
+    assert len(at.image) >= 2
+
+
+def test_export_page_offers_the_pack_charts_and_tables(compared):
+    compared.switch_page(str(PAGES / "export.py")).run()
+    assert not compared.exception
+    labels = [b.label for b in compared.download_button]
+    assert "Download the briefing pack (PDF)" in labels
+    assert "All tables (one XLSX workbook)" in labels and "All charts (ZIP of PNG and SVG)" in labels
+    assert labels.count("PNG") >= 7 and labels.count("SVG") >= 7
+    compared.switch_page(str(PAGES / "compare.py")).run()
+
+
+def test_export_page_without_a_comparison_says_what_to_do():
+    at = page("export")
+    assert any("Run a comparison" in i.value for i in at.info)

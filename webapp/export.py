@@ -50,7 +50,9 @@ def headline_table(c: Comparison) -> pd.DataFrame:
                     "scenario": s.name,
                     "outcome": label(outcome),
                     "difference": fmt(outcome, r.diff_mean, signed=True),
-                    "90% interval": f"{fmt(outcome, r.diff_low, signed=True)} to {fmt(outcome, r.diff_high, signed=True)}",
+                    "90% interval": (
+                        f"{fmt(outcome, r.diff_low, signed=True)} to {fmt(outcome, r.diff_high, signed=True)}"
+                    ),
                     "within noise": "yes" if r.diff_low <= 0 <= r.diff_high else "no",
                 }
             )
@@ -177,7 +179,8 @@ def briefing_pdf(c: Comparison) -> bytes:
                 f"Period: {start} to {end}. {c.n_runs} paired runs per scenario"
                 + (f", sampling {c.draws} calibration draws (parameter uncertainty included)." if c.draws else "."),
                 f"Made {today} with drugsim {__version__}: an agent-based model of drug harm, supply and county lines "
-                "in the West Midlands Police area, calibrated to the PCC's and West Midlands Police's published figures.",
+                "in the West Midlands Police area, calibrated to the PCC's and West Midlands Police's published "
+                "figures.",
                 "",
                 *[f"{s.name}: {s.description}" for s in c.scenarios],
                 "",
@@ -214,7 +217,8 @@ def briefing_pdf(c: Comparison) -> bytes:
             pdf,
             "Reproducibility",
             [
-                f"Model: drugsim {__version__}. Seeds {c.seeds[0]}-{c.seeds[-1]}; calibration draws: {c.draws or 'none (fitted values)'}.",
+                f"Model: drugsim {__version__}. Seeds {c.seeds[0]}-{c.seeds[-1]}; "
+                f"calibration draws: {c.draws or 'none (fitted values)'}.",
                 f"Session changes to assumptions: {repro.session_overrides.iloc[0]}.",
                 "",
                 *[
@@ -227,7 +231,7 @@ def briefing_pdf(c: Comparison) -> bytes:
                 + " ".join(f"scenarios/{s.name}.toml" for s in c.scenarios)
                 + f" --seeds {c.n_runs}"
                 + (f" --draws {c.draws}" if c.draws else "")
-                + f" --start {start} --end {end}",
+                + f" --period {start}:{end} --out results/briefing",
                 "(a scenario built or uploaded in the app is in the Export page's TOML download; session changes to "
                 "assumptions go in its [parameters] table).",
             ],

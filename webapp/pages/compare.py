@@ -49,7 +49,7 @@ n_runs = c2.number_input(
     help="More runs give narrower intervals. 10 runs of two scenarios take about half a minute on a laptop.",
 )
 use_draws = c3.toggle(
-    "Include parameter uncertainty",
+    "Parameter uncertainty",
     value=True,
     key="cmp_draws",
     help="Run i uses calibrated parameter set i (of the accepted calibration draws) in turn, so intervals "
@@ -65,7 +65,7 @@ if overrides:
 
 period = (f"{years[0]}-01-01", f"{years[1]}-12-31")
 settings = (base, tuple(others), period, int(n_runs), bool(use_draws), tuple(sorted(overrides.items())))
-b1, b2, _ = st.columns([1, 1, 4])
+b1, b2, _ = st.columns([1.3, 0.8, 3])
 go = b1.button("Run comparison", type="primary", key="cmp_run", disabled=not others, icon=":material/play_arrow:")
 b2.button(
     "Stop", key="cmp_stop", icon=":material/stop:", help="Stop a comparison that is running; finished runs are kept."
@@ -130,7 +130,10 @@ for s in c.others:
             delta=f"{fmt(outcome, r.diff_low, signed=True)} to {fmt(outcome, r.diff_high, signed=True)} (90%)",
             delta_color=colour,
             delta_arrow="off" if noise else "auto",
-            help=f"Difference from {c.base.name}, {start} to {end}.{base_total} {s.name}: {fmt(outcome, r.scenario_value)}.",
+            help=(
+                f"Difference from {c.base.name}, {start} to {end}.{base_total} "
+                f"{s.name}: {fmt(outcome, r.scenario_value)}."
+            ),
             border=True,
         )
 

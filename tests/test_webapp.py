@@ -1,0 +1,217 @@
+"""The app's non-visual pieces: the run cache and stopping, the comparison's series, the exports (briefing pack
+PDF, XLSX, charts) and the scenario builder."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import tomllib
+import zipfile
+
+import numpy as np
+import openpyxl
+import pytest
+from conftest import SCENARIOS, shorten
+from pypdf import PdfReader
+
+from model.calendar import Calendar
+from model.calibrate import read_draws
+from model.compare import bands
+from model.costs import committed_spend
+from model.ensemble import Run, execute
+from model.interventions import REGISTRY
+from model.metrics import INDEX
+from model.runner import run_one
+from model.scenario import ScenarioError, load_scenario, parse_scenario, with_changes
+from webapp import builder, charts
+from webapp.export import all_tables, briefing_pdf, charts_zip, key_figures, xlsx_bytes
+from webapp.runs import RunCache, run_comparison
+
+END = "2021-06-30"
+PERIOD = ("2020-10-01", "2021-06-30")
+
+
+@pytest.fixture(scope="module")
+def pair(baseline):
+    no_divert = shorten(baseline, END, interventions={"divert": {"enabled": False}})
+    return [shorten(baseline, END), with_name(no_divert, "no_divert")]
+
+
+def with_name(s, name):
+    return with_changes(s, {}, name=name)
+
+
+@pytest.fixture(scope="module")
+def comparison(pair):
+    return run_comparison(pair, 3, PERIOD, RunCache(), use_draws=True, workers=2)
+
+
+def test_finished_runs_are_reused(pair, monkeypatch):
+    cache = RunCache()
+    first = run_comparison(pair, 2, PERIOD, cache, use_draws=False, workers=2)
+    assert len(cache) == 4
+
+    def no_pool(*a, **k):
+        raise AssertionError("nothing left to run, so no worker pool")
+
+    monkeypatch.setattr("webapp.runs.make_executor", no_pool)
+    seen = []
+    again = run_comparison(pair, 2, PERIOD, cache, use_draws=False, progress=lambda d, t: seen.append((d, t)))
+    assert seen == [(4, 4)]
+    for r in first.runs:
+        np.testing.assert_array_equal(first.results[r.key], again.results[r.key])
+
+
+def test_stopping_keeps_finished_runs_and_a_rerun_does_the_rest(pair):
+    cache = RunCache()
+
+    class Stopped(Exception):
+        pass
+
+    def stop_after_first(done, total):
+        if done >= 1:
+            raise Stopped
+
+    with pytest.raises(Stopped):
+        run_comparison(pair, 3, PERIOD, cache, use_draws=False, progress=stop_after_first, workers=1)
+    kept = len(cache)
+    assert 1 <= kept < 6
+    seen = []
+    c = run_comparison(pair, 3, PERIOD, cache, use_draws=False, progress=lambda d, t: seen.append(d), workers=2)
+    assert seen[0] == kept and seen[-1] == 6 and len(c.results) == 6
+
+
+def test_comparison_matches_independent_runs(pair, comparison):
+    """The app's numbers are the model's: the first run of the base equals a direct run with its seed and draw."""
+    r = comparison.runs[0]
+    np.testing.assert_array_equal(comparison.results[r.key], execute(r, read_draws()))
+    assert comparison.draws == 19 and comparison.n_runs == 3
+
+
+def test_divert_shows_in_the_comparison(comparison):
+    row = comparison.row("no_divert", "criminal_records")
+    assert row.diff_low > 0  # without Divert, more charges and cautions, beyond run-to-run noise
+
+
+def test_series_rates_do_not_depend_on_weeks_in_a_quarter(baseline):
+    """A constant weekly flow gives the same quarterly figure whether the quarter holds 13 or 14 model weeks."""
+    s = shorten(baseline, "2021-12-31")
+    res = np.zeros((Calendar(s.start, s.end).n_weeks, len(INDEX), 7))
+    res[:, INDEX["drug_deaths"], 0] = 1.0
+    b = bands([s], [Run(s, 0)], {Run(s, 0).key: res}, "drug_deaths")
+    np.testing.assert_allclose(b["mean"], 52.1775 / 4, rtol=1e-3)
+
+
+def test_briefing_pack_is_a_readable_pdf_with_numbers_sources_and_hashes(comparison):
+    pdf = PdfReader(io.BytesIO(briefing_pdf(comparison)))
+    text = "\n".join(p.extract_text() for p in pdf.pages)
+    assert len(pdf.pages) >= 10
+    for needle in (
+        "drugsim briefing pack",
+        "Headlines",
+        "Economics",
+        "Assumptions behind the headlines",
+        "Reproducibility",
+    ):
+        assert needle in text, needle
+    for s in comparison.scenarios:
+        assert s.resolved_sha256 in text.replace("\n", "")
+    assert "2023-02_spcb_preventing-and-reducing-crime" in text  # sources are cited
+    assert "drugsim compare" in text
+
+
+def test_xlsx_holds_every_table(comparison):
+    tables = all_tables(comparison)
+    book = openpyxl.load_workbook(io.BytesIO(xlsx_bytes(tables)), read_only=True)
+    assert book.sheetnames == list(tables)
+    sheet = book["comparison"]
+    assert sheet.max_row == len(tables["comparison"]) + 1
+
+
+def test_every_chart_exports_as_png_and_svg(comparison):
+    data = charts_zip(key_figures(comparison))
+    names = zipfile.ZipFile(io.BytesIO(data)).namelist()
+    assert len(names) == 2 * len(key_figures(comparison))
+    z = zipfile.ZipFile(io.BytesIO(data))
+    for n in names:
+        head = z.read(n)[:100]
+        assert head.startswith(b"\x89PNG") if n.endswith(".png") else b"<svg" in z.read(n)[:1000]
+
+
+def test_calibration_chart_draws(tmp_path):
+    import pandas as pd
+
+    from model.calibration import CALIBRATION_DIR
+
+    fig = charts.calibration(pd.read_csv(CALIBRATION_DIR / "fit_table.csv"))
+    assert charts.to_bytes(fig, "png").startswith(b"\x89PNG")
+    charts.close(fig)
+
+
+# --- the scenario builder
+def test_every_lever_setting_has_an_input():
+    for name, cls in REGISTRY.items():
+        kinds = dict(builder.fields(name))
+        assert set(kinds) == set(cls.Config.model_fields), name
+        assert all(
+            k in {"bool", "date", "param", "share", "count", "places", "coverage", "schedule", "waves"}
+            for k in kinds.values()
+        )
+
+
+def test_unchanged_settings_write_only_the_header(baseline):
+    edited = {n: builder.current(baseline, n) for n in REGISTRY}
+    assert builder.changes(baseline, edited) == {}
+    text, s = builder.build("same_as_baseline", baseline, "", "", edited)
+    assert "[interventions" not in text
+    assert s.params == baseline.params and s.interventions.keys() == baseline.interventions.keys()
+
+
+def test_built_file_round_trips_and_loads_like_a_library_file(baseline, tmp_path):
+    edited = {
+        "hat": {
+            **builder.current(baseline, "hat"),
+            "enabled": True,
+            "start": dt.date(2026, 4, 1),
+            "places": {"coventry": 30},
+        },
+        "cltf": {**builder.current(baseline, "cltf"), "end": dt.date(2028, 4, 1), "annual_funding_gbp": 4.0e6},
+    }
+    text, s = builder.build("hat_cov", baseline, "HAT in Coventry", "30 places", edited)
+    raw = tomllib.loads(text)
+    assert raw["scenario"]["extends"] == "baseline"
+    assert raw["interventions"]["hat"]["places"] == {"coventry": 30}
+    assert s.params["cltf_annual_funding_gbp"] == 4.0e6
+    (tmp_path / "hat_cov.toml").write_text(text)
+    again = parse_scenario(text)
+    assert again.resolved_sha256 == s.resolved_sha256
+    assert load_scenario(SCENARIOS / "baseline.toml").params["cltf_annual_funding_gbp"] != 4.0e6
+
+
+@pytest.mark.parametrize("bad", ["", "Has Space", "9lives", "x" * 61, "semi;colon"])
+def test_builder_refuses_bad_names(baseline, bad):
+    with pytest.raises(ScenarioError, match="scenario name"):
+        builder.build(bad, baseline, "", "", {})
+
+
+def test_builder_names_the_bad_setting(baseline):
+    edited = {"hat": {"start": dt.date(2026, 4, 1), "end": dt.date(2025, 1, 1)}}
+    with pytest.raises(ScenarioError, match="end"):
+        builder.build("bad_dates", baseline, "", "", edited)
+
+
+# --- committed spend
+def test_committed_spend_is_what_capacity_levers_spend_in_a_run(baseline):
+    """HAT places and CLTF funding are all committed spend: the builder's figure equals the run's."""
+    s = load_scenario(SCENARIOS / "combined_package.toml")
+    s = shorten(s, "2027-12-31")
+    res = run_one(s, 0)
+    years = Calendar(s.start, s.end).years()
+    committed = committed_spend(s)
+    for name in ("hat", "cltf"):
+        run_total = res[:, INDEX[f"spend_{name}_gbp"]].sum(axis=1)
+        for y in (2026, 2027):
+            assert committed.loc[y, name] == pytest.approx(run_total[years == y].sum(), rel=1e-9)
+    # O2R pays per admission on top of its staff: the run spends at least what the staff commit.
+    o2r = res[:, INDEX["spend_o2r_gbp"]].sum(axis=1)
+    assert o2r[years == 2027].sum() >= committed.loc[2027, "o2r"] > 0
