@@ -38,10 +38,14 @@ def _axis_format(ax, u: str) -> None:
 
 
 def _footnote(fig: Figure, text: str) -> None:
-    fig.text(0.01, 0.01, text, fontsize=7, color="#555555", ha="left", va="bottom", wrap=True)
+    """A note under the chart saying what its lines, bands and bars are (kept in every export)."""
+    fig.get_layout_engine().set(rect=(0, 0.06, 1, 0.94))  # leave the bottom strip to the note
+    fig.text(0.01, 0.01, text, fontsize=7, color="#555555", ha="left", va="bottom")
 
 
-def timeseries(series: pd.DataFrame, metric: str, period: tuple[str, str], runs: int, freq: str = "QS") -> Figure:
+def timeseries(
+    series: pd.DataFrame, metric: str, period: tuple[str, str], runs: int, freq: str = "QS", area: str | None = None
+) -> Figure:
     """Mean of runs with the 5th-95th percentile band, one line per scenario; the compared period is shaded."""
     fig, ax = plt.subplots(figsize=SIZE, layout="constrained")
     for i, (name, s) in enumerate(series.groupby("scenario", sort=False)):
@@ -53,7 +57,8 @@ def timeseries(series: pd.DataFrame, metric: str, period: tuple[str, str], runs:
     ax.set_ylabel(f"{unit(metric)} per {per}")
     _axis_format(ax, unit(metric))
     ax.legend(frameon=False, fontsize=8, loc="upper left", bbox_to_anchor=(1.0, 1.0))
-    _footnote(fig, f"Lines: mean of {runs} paired runs. Bands: 5th-95th percentile of runs. West Midlands force area.")
+    where = area.title() if area else "West Midlands force area"
+    _footnote(fig, f"Lines: mean of {runs} paired runs. Bands: 5th-95th percentile of runs. {where}.")
     return fig
 
 

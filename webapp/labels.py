@@ -99,8 +99,10 @@ def depends_on(outcome: str) -> tuple[str, ...]:
 
 def money(x: float, signed: bool = False) -> str:
     """£ with a sensible scale: £1.2m, £350k, £420."""
-    sign = "+" if signed and x > 0 else ("-" if x < 0 else "")
     a = abs(x)
+    if a < 0.5:
+        return "£0"
+    sign = "+" if signed and x > 0 else ("-" if x < 0 else "")
     if a >= 1e6:
         return f"{sign}£{a / 1e6:,.1f}m"
     if a >= 1e4:
@@ -117,4 +119,5 @@ def fmt(outcome: str, x: float, signed: bool = False) -> str:
         return money(x, signed)
     if u == "ratio":
         return f"£{x:,.2f}"
-    return f"{x:+,.0f}" if signed else f"{x:,.0f}"
+    x = round(x) + 0.0  # + 0.0 turns -0.0 into 0.0: no "-0"
+    return f"{x:+,.0f}" if signed and x else f"{x:,.0f}"

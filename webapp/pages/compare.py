@@ -152,7 +152,7 @@ with over_time:
     where = None if area == FORCE_AREA else area
     chart(
         # Default arguments bind today's choices: the SVG download is drawn later, on click.
-        lambda m=ts_metric, f=freq, w=where: charts.timeseries(c.series(m, f, w), m, c.period, c.n_runs, f),
+        lambda m=ts_metric, f=freq, w=where: charts.timeseries(c.series(m, f, w), m, c.period, c.n_runs, f, w),
         f"ts_{cid}_{ts_metric}_{freq}_{area}",
         f"{ts_metric}_{area}_over_time".replace(" ", "_").lower(),
         f"{label(ts_metric)}, {area}, 2019-2030: each scenario's mean with a band from the 5th to 95th percentile of "

@@ -1,0 +1,58 @@
+"""Screenshots of each page of the app for the README: starts the app on 127.0.0.1, runs a comparison in headless
+Chromium (baseline against the combined package and take-home naloxone, 10 runs each) and saves one PNG per page
+in docs/screenshots/.
+
+Usage: python docs/screenshots.py   (needs Chromium: apt-get install chromium)
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from playwright.sync_api import expect, sync_playwright  # noqa: E402
+
+from webapp.serve import CHROMIUM_ARGS, chromium, serve  # noqa: E402
+
+OUT = ROOT / "docs" / "screenshots"
+WIDTH, HEIGHT = 1366, 2300  # a laptop's width; tall enough to show each page's main content
+
+
+def main() -> None:
+    OUT.mkdir(exist_ok=True)
+    expect.set_options(timeout=300_000)
+    with serve() as url, sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=chromium(), args=CHROMIUM_ARGS)
+        page = browser.new_page(viewport={"width": WIDTH, "height": HEIGHT})
+        page.goto(url)
+        others = page.get_by_role("combobox", name="Scenarios to compare with it")
+        others.click()
+        page.get_by_role("option", name="naloxone_take_home").click()
+        page.keyboard.press("Escape")
+        page.get_by_role("button", name="Run comparison").click()
+        expect(page.get_by_test_id("stMetric")).to_have_count(12)
+        page.wait_for_timeout(1500)
+        page.screenshot(path=OUT / "compare.png")
+        for link, name in (
+            ("Build a scenario", "build"),
+            ("Assumptions", "assumptions"),
+            ("Calibration", "calibration"),
+            ("Export", "export"),
+        ):
+            page.get_by_role("link", name=link).click()
+            expect(
+                page.get_by_role("heading", name=link.replace("Build a scenario", "Build a scenario"))
+            ).to_be_visible()
+            if name == "build":
+                page.get_by_text("hat (off in baseline)").click()
+            page.wait_for_timeout(1500)
+            page.screenshot(path=OUT / f"{name}.png")
+        browser.close()
+    print(f"wrote {', '.join(p.name for p in sorted(OUT.glob('*.png')))} to {OUT}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,79 @@
+"""End to end in a real browser: `streamlit run app.py` on 127.0.0.1, driven by Playwright in the system's headless
+Chromium. A two-scenario comparison runs, its numbers and charts appear, a bad upload is explained, and the
+briefing pack downloads and opens.
+
+Needs Chromium (Debian/Ubuntu: `apt-get install chromium`; `.ci/run` installs it).
+"""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from playwright.sync_api import expect, sync_playwright
+from pypdf import PdfReader
+
+from webapp.serve import CHROMIUM_ARGS, chromium, serve
+
+TIMEOUT_MS = 180_000
+expect.set_options(timeout=TIMEOUT_MS)  # the first comparison starts worker processes and runs the model
+
+
+@pytest.fixture(scope="module")
+def browser_page():
+    with serve() as url, sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=chromium(), args=CHROMIUM_ARGS)
+        page = browser.new_page(viewport={"width": 1366, "height": 900}, accept_downloads=True)
+        page.set_default_timeout(TIMEOUT_MS)
+        page.goto(url)
+        yield url, page
+        browser.close()
+
+
+def test_two_scenario_comparison_then_briefing_pack(browser_page, tmp_path):
+    url, page = browser_page
+    assert url.startswith("http://127.0.0.1:")
+    expect(page.get_by_role("heading", name="Compare scenarios")).to_be_visible()
+    runs = page.get_by_role("spinbutton", name="Runs per scenario")
+    runs.fill("2")
+    runs.press("Enter")
+    expect(runs).to_have_value("2")
+    page.get_by_role("button", name="Run comparison").click()
+
+    # Headline cards with numbers, and charts drawn.
+    cards = page.get_by_test_id("stMetric")
+    expect(cards).to_have_count(6)
+    expect(cards.first).to_contain_text("Drug deaths")
+    assert re.search(r"[+-]?[\d,]+", cards.first.get_by_test_id("stMetricValue").inner_text())
+    expect(page.get_by_text("(90%)").first).to_be_visible()
+    images = page.get_by_test_id("stImage")
+    expect(images.first).to_be_visible()
+    assert images.count() >= 1
+    box = images.first.locator("img").bounding_box()
+    assert box and box["width"] > 300 and box["height"] > 100
+
+    # The briefing pack downloads and opens.
+    page.get_by_role("link", name="Export").click()
+    button = page.get_by_role("button", name="Download the briefing pack (PDF)")
+    expect(button).to_be_visible()
+    with page.expect_download(timeout=TIMEOUT_MS) as download:
+        button.click()
+    path = tmp_path / download.value.suggested_filename
+    download.value.save_as(path)
+    assert path.suffix == ".pdf"
+    pdf = PdfReader(path)
+    text = "\n".join(p.extract_text() for p in pdf.pages)
+    assert len(pdf.pages) >= 10
+    assert "combined_package" in text and "baseline" in text and "Reproducibility" in text
+
+
+def test_bad_upload_is_explained_in_the_browser(browser_page, tmp_path):
+    url, page = browser_page
+    page.get_by_role("link", name="Build a scenario").click()
+    expect(page.get_by_role("heading", name="Build a scenario")).to_be_visible()
+    bad = tmp_path / "broken.toml"
+    bad.write_text('[scenario]\nname = "broken"\nextends = "baseline"\n[interventions.hat]\nplaces = { narnia = 5 }\n')
+    page.get_by_test_id("stFileUploaderDropzoneInput").set_input_files(str(bad))
+    alert = page.get_by_text("This file cannot be used")
+    expect(alert).to_be_visible()
+    expect(page.get_by_test_id("stAlertContentError").last).to_contain_text("narnia")
