@@ -1,4 +1,5 @@
-"""The `drugsim` command: run a scenario, validate scenario files, list the parameter table."""
+"""The `drugsim` command: run, validate and compare scenarios, rank budgets, calibrate, analyse sensitivity, and
+list the parameter table."""
 
 from __future__ import annotations
 
@@ -70,7 +71,7 @@ def _ensemble_setup(args):
     except ResultsError as e:
         print(f"drugsim: {e}", file=sys.stderr)
         raise _Stop(2) from None
-    draws = read_draws() if args.draws else None
+    draws = read_draws() if getattr(args, "draws", 0) else None
     # Finished runs are kept beside the results folder until it is written, so a rerun resumes.
     return start, end, out, RunStore(out.parent / f".{out.name}.runs"), draws
 
@@ -307,6 +308,78 @@ def _calibrate(args) -> int:
     return 0
 
 
+def _sensitivity(args) -> int:
+    import shutil
+
+    import pandas as pd
+
+    from model.ensemble import make_executor
+    from model.metrics import METRICS
+    from model.results import manifest
+    from model.sensitivity import Outcome, SensitivityError, check_size, choose_parameters, default_n, run, summary
+    from webapp import charts
+
+    (scenario,) = _load([args.scenario])
+    against = _load([args.against])[0] if args.against else None
+    if args.outcome not in METRICS:
+        print(f"drugsim: --outcome {args.outcome!r} is not a metric (see README: Outputs)", file=sys.stderr)
+        return 2
+    try:
+        names = choose_parameters(args.params, args.groups)
+        check_size(args.method, default_n(args.method, args.n))
+    except SensitivityError as e:
+        print(f"drugsim: {e}", file=sys.stderr)
+        return 2
+    start, end, out, store, _ = _ensemble_setup(args)
+    outcome = Outcome(args.outcome, start, end, against)
+    seeds = list(range(args.seeds))
+    t0 = time.perf_counter()
+    try:
+        with make_executor(args.workers, args.dask) as pool:
+            r = run(scenario, outcome, args.method, names, args.n, seeds, args.seed, pool, store, _progress_bar("runs"))
+    except KeyboardInterrupt:
+        return _interrupted(store)
+    wall = time.perf_counter() - t0
+    fig = charts.sensitivity(r.method, r.table, r.ranked, r.outcome_text)
+    chart = {"png": charts.to_bytes(fig, "png"), "svg": charts.to_bytes(fig, "svg")}
+    charts.close(fig)
+    name = {"oat": "tornado", "morris": "morris", "sobol": "sobol"}[r.method]
+    points = pd.DataFrame(r.X, columns=r.names).assign(**{f"outcome_seed{s}": r.Y[:, i] for i, s in enumerate(seeds)})
+    meta = manifest(scenario, seeds, wall, len(points))
+    meta["sensitivity"] = {
+        "method": r.method,
+        "outcome": args.outcome,
+        "period": [start, end],
+        "against": None if against is None else {"name": against.name, "resolved_sha256": against.resolved_sha256},
+        "parameters": r.names,
+        "design_points": len(r.X),
+        "n": args.n,
+        "design_seed": args.seed,
+        "runs": r.runs,
+        "executor": args.dask or f"local processes ({args.workers or os.cpu_count()})",
+    }
+    _write(
+        out,
+        None,
+        meta,
+        args.overwrite,
+        extra={
+            "indices.csv": r.table.to_csv(index=False),
+            "ranking.csv": r.ranked.to_csv(index=False),
+            "design.csv": points.to_csv(index=False),
+            "summary.md": summary(r.table, r.method, r.outcome_text, r.runs),
+            f"{name}.png": chart["png"],
+            f"{name}.svg": chart["svg"],
+        },
+    )
+    shutil.rmtree(store.folder, ignore_errors=True)
+    print(f"{r.runs} runs in {wall:.0f} s. Most influential for {r.outcome_text}:")
+    with pd.option_context("display.width", 200, "display.float_format", "{:,.3g}".format):
+        print(r.ranked[["rank", "parameter", "value", "low", "high"]].head(10).to_string(index=False))
+    print(f"wrote {out}/indices.csv, ranking.csv, summary.md, {name}.png/.svg, design.csv and manifest.json")
+    return 0
+
+
 def _parameters(args) -> int:
     from model.parameters import parameter_table
 
@@ -318,12 +391,13 @@ def _parameters(args) -> int:
     return 0
 
 
-def _ensemble_options(parser) -> None:
+def _ensemble_options(parser, seeds: int = 10, seeds_help: str = "paired runs per scenario") -> None:
     """Options shared by the commands that run paired ensembles."""
-    parser.add_argument("--seeds", type=int, default=10, help="paired runs per scenario (seeds 0..N-1; default 10)")
-    parser.add_argument(
-        "--draws", type=int, default=0, help="also sample M accepted calibration draws (run i: i mod M)"
-    )
+    parser.add_argument("--seeds", type=int, default=seeds, help=f"{seeds_help} (seeds 0..N-1; default {seeds})")
+    if seeds_help == "paired runs per scenario":
+        parser.add_argument(
+            "--draws", type=int, default=0, help="also sample M accepted calibration draws (run i: i mod M)"
+        )
     parser.add_argument("--period", default="2026-2030", help="YEAR-YEAR or DATE:DATE (default 2026-2030)")
     parser.add_argument("--workers", type=int, help="local worker processes (default: all cores)")
     parser.add_argument("--dask", metavar="ADDRESS", help="run on a Dask cluster, e.g. tcp://host:8786")
@@ -365,6 +439,17 @@ def main(argv: list[str] | None = None) -> int:
     cal.add_argument("--out", help="output folder (default calibration/, or results/calibration-quick with --quick)")
     cal.add_argument("--report-only", action="store_true", help="only rewrite REPORT.md from the fitted files")
     cal.set_defaults(func=_calibrate)
+    sen = sub.add_parser("sensitivity", help="which assumptions drive an outcome (one at a time, Morris or Sobol)")
+    sen.add_argument("scenario", help="scenario TOML file")
+    sen.add_argument("--outcome", required=True, help="metric whose total over --period is measured, e.g. drug_deaths")
+    sen.add_argument("--against", metavar="BASE.toml", help="measure the scenario minus this base (paired)")
+    sen.add_argument("--method", choices=["oat", "morris", "sobol"], default="morris")
+    sen.add_argument("--params", nargs="+", metavar="NAME", help="parameters to vary (default: every parameter)")
+    sen.add_argument("--groups", nargs="+", metavar="GROUP", help="vary the parameters of these table groups")
+    sen.add_argument("--n", type=int, help="Morris trajectories (default 10) or Sobol base sample (default 64)")
+    sen.add_argument("--seed", type=int, default=1, help="seed of the design and of bootstrap intervals")
+    _ensemble_options(sen, seeds=1, seeds_help="runs per design point, same seeds at every point")
+    sen.set_defaults(func=_sensitivity)
     par = sub.add_parser("parameters", help="list the parameter table with sources")
     par.add_argument("--group", help="only this group (e.g. overdose, divert, cltf)")
     par.set_defaults(func=_parameters)

@@ -44,12 +44,14 @@ def plan(scenarios: list[ResolvedScenario], n_runs: int, n_draws: int = 0, first
     return [Run(s, first_seed + i, (i % n_draws) if n_draws else None) for i in range(n_runs) for s in scenarios]
 
 
-def execute(run: Run, draws: list[dict[str, float]] | None) -> np.ndarray:
-    """Run one task (in a worker): the scenario, with its calibration draw if it has one."""
+def execute(run: Run, draws: list[dict[str, float]] | None, reduce: Callable | None = None) -> np.ndarray:
+    """Run one task (in a worker): the scenario, with its calibration draw if it has one. `reduce` (a picklable
+    function of the results array) shrinks what travels back, e.g. to one outcome's total."""
     scenario = run.scenario
     if run.draw is not None:
         scenario = with_changes(scenario, {"parameters": draws[run.draw % len(draws)]})
-    return run_one(scenario, run.seed)
+    results = run_one(scenario, run.seed)
+    return results if reduce is None else np.asarray(reduce(results))
 
 
 @contextmanager
@@ -94,8 +96,9 @@ def run_ensemble(
     store: RunStore | None = None,
     draws: list[dict[str, float]] | None = None,
     progress: Callable[[int, int], None] | None = None,
+    reduce: Callable | None = None,
 ) -> dict[str, np.ndarray]:
-    """Run every task not already in `store` and return results by run key.
+    """Run every task not already in `store` and return results by run key (reduced by `reduce` if given).
 
     With `pool=None` runs are serial in this process. On KeyboardInterrupt, pending runs are cancelled and the
     finished ones stay in `store` for a later resume.
@@ -124,9 +127,9 @@ def run_ensemble(
 
     if pool is None:
         for r in todo:
-            finish(r, execute(r, draws))
+            finish(r, execute(r, draws, reduce))
         return results
-    futures = {pool.submit(execute, r, draws): r for r in todo}
+    futures = {pool.submit(execute, r, draws, reduce): r for r in todo}
     try:
         pending = set(futures)
         while pending:

@@ -96,9 +96,14 @@ def check_writable(out: Path, overwrite: bool) -> None:
 
 
 def write_results(
-    out: Path, frame: pd.DataFrame | None, meta: dict, overwrite: bool = False, extra: dict[str, str] | None = None
+    out: Path,
+    frame: pd.DataFrame | None,
+    meta: dict,
+    overwrite: bool = False,
+    extra: dict[str, str | bytes] | None = None,
 ) -> Path:
-    """Write results.parquet (if a frame is given), manifest.json and any `extra` text files into `out` atomically."""
+    """Write results.parquet (if a frame is given), manifest.json and any `extra` files (text or bytes) into `out`
+    atomically."""
     out = Path(out)
     check_writable(out, overwrite)
     tmp = out.parent / f".{out.name}.partial-{uuid.uuid4().hex[:8]}"
@@ -107,8 +112,11 @@ def write_results(
         if frame is not None:
             frame.to_parquet(tmp / "results.parquet", index=False)
         (tmp / "manifest.json").write_text(json.dumps(meta, indent=2, default=str))
-        for name, text in (extra or {}).items():
-            (tmp / name).write_text(text)
+        for name, content in (extra or {}).items():
+            if isinstance(content, bytes):
+                (tmp / name).write_bytes(content)
+            else:
+                (tmp / name).write_text(content)
         old = None
         if out.exists():
             old = out.parent / f".{out.name}.old-{uuid.uuid4().hex[:8]}"

@@ -165,3 +165,80 @@ def to_bytes(fig: Figure, fmt: str) -> bytes:
 
 def close(fig: Figure) -> None:
     plt.close(fig)
+
+
+def tornado(ranked: pd.DataFrame, centre: float, outcome_text: str, top: int = 15) -> Figure:
+    """One-at-a-time sensitivity: for each parameter, the outcome at the low and the high end of its range."""
+    r = ranked.head(top).iloc[::-1]
+    fig, ax = plt.subplots(figsize=(8.0, max(3.0, 0.32 * len(r) + 1.2)), layout="constrained")
+    y = np.arange(len(r))
+    lo, hi = r["at_low"].to_numpy(), r["at_high"].to_numpy()
+    ax.barh(y, lo - centre, left=centre, color=PALETTE[1], label="parameter at its low value")
+    ax.barh(y, hi - centre, left=centre, color=PALETTE[2], label="parameter at its high value")
+    ax.axvline(centre, color="#333333", linewidth=0.8)
+    ax.set_yticks(y, [f"{p}\n{rng}" for p, rng in zip(r.parameter, r["range"], strict=True)], fontsize=7)
+    ax.set_title(f"One at a time: {outcome_text}", loc="left", fontsize=10, wrap=True)
+    ax.xaxis.set_major_formatter(matplotlib.ticker.StrMethodFormatter("{x:,.0f}"))
+    ax.spines[["top", "right"]].set_visible(False)
+    ax.legend(frameon=False, fontsize=8, loc="lower right")
+    _footnote(
+        fig,
+        "Others held at the scenario's values. The vertical line is the outcome with every value as in the scenario.",
+    )
+    return fig
+
+
+def morris(ranked: pd.DataFrame, outcome_text: str, top: int = 15) -> Figure:
+    """Morris screening: mu* (influence) with its interval, and mu* against sigma (interaction, non-linearity)."""
+    r = ranked.head(top)
+    fig, (bars, scatter) = plt.subplots(1, 2, figsize=(10.0, max(3.5, 0.3 * len(r) + 1.5)), layout="constrained")
+    y = np.arange(len(r))[::-1]
+    err = np.vstack([r["value"] - r["low"], r["high"] - r["value"]]).clip(0)
+    bars.barh(y, r["value"], xerr=err, color=PALETTE[1], capsize=2)
+    bars.set_yticks(y, r.parameter, fontsize=7)
+    bars.set_xlabel("mu* (mean absolute elementary effect)")
+    bars.set_title(f"Morris: {outcome_text}", loc="left", fontsize=10, wrap=True)
+    bars.spines[["top", "right"]].set_visible(False)
+    scatter.scatter(r["value"], r["sigma"], color=PALETTE[2], s=18)
+    for row in r.head(8).itertuples():
+        scatter.annotate(row.parameter, (row.value, row.sigma), fontsize=6, xytext=(3, 3), textcoords="offset points")
+    lim = max(float(r["value"].max()), float(r["sigma"].max()), 1e-9) * 1.05
+    scatter.plot([0, lim], [0, lim], color="#999999", linewidth=0.7, linestyle="--", label="sigma = mu*")
+    scatter.set_xlabel("mu*")
+    scatter.set_ylabel("sigma")
+    scatter.legend(frameon=False, fontsize=7)
+    scatter.spines[["top", "right"]].set_visible(False)
+    _footnote(
+        fig, "Bars: 90% bootstrap interval. Above the dashed line, a parameter's effect depends strongly on the others."
+    )
+    return fig
+
+
+def sobol(ranked: pd.DataFrame, table: pd.DataFrame, outcome_text: str, top: int = 15) -> Figure:
+    """Sobol indices: first-order (S1) and total (ST), with intervals."""
+    names = list(ranked.head(top).parameter)
+    fig, ax = plt.subplots(figsize=(8.0, max(3.0, 0.32 * len(names) + 1.2)), layout="constrained")
+    y = np.arange(len(names))[::-1]
+    for k, (index, c) in enumerate((("S1", PALETTE[1]), ("ST", PALETTE[2]))):
+        t = table[table["index"] == index].set_index("parameter").loc[names]
+        err = np.vstack([t["value"] - t["low"], t["high"] - t["value"]]).clip(0)
+        ax.barh(y + (0.2 if k == 0 else -0.2), t["value"], height=0.4, xerr=err, color=c, label=index, capsize=2)
+    ax.set_yticks(y, names, fontsize=7)
+    ax.set_title(f"Sobol: {outcome_text}", loc="left", fontsize=10, wrap=True)
+    ax.spines[["top", "right"]].set_visible(False)
+    ax.legend(frameon=False, fontsize=8)
+    _footnote(fig, "S1: share of variance from the parameter alone; ST: alone and with others. Lines: 90% intervals.")
+    return fig
+
+
+def sensitivity(method: str, table: pd.DataFrame, ranked: pd.DataFrame, outcome_text: str) -> Figure:
+    """The chart of a sensitivity analysis: tornado (oat), Morris (mu*, sigma) or Sobol bars."""
+    if method == "oat":
+        wide = table.pivot_table(index="parameter", columns="index", values="value")
+        r = ranked.assign(at_low=ranked.parameter.map(wide["at_low"]), at_high=ranked.parameter.map(wide["at_high"]))
+        centre = float(table.loc[table["index"] == "centre", "value"].iloc[0])
+        return tornado(r, centre, outcome_text)
+    if method == "morris":
+        sigma = table[table["index"] == "sigma"].set_index("parameter")["value"]
+        return morris(ranked.assign(sigma=ranked.parameter.map(sigma)), outcome_text)
+    return sobol(ranked, table, outcome_text)

@@ -18,6 +18,12 @@ def run_cache() -> RunCache:
     return RunCache()
 
 
+@st.cache_resource
+def sensitivity_caches() -> dict:
+    """Finished sensitivity runs (each a single outcome total), one cache per (outcome, period)."""
+    return {}
+
+
 def library() -> dict[str, Path]:
     """The scenario files shipped in `scenarios/`, by name."""
     return {p.stem: p for p in sorted(SCENARIO_DIR.glob("*.toml"))}

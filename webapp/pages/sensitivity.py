@@ -1,0 +1,109 @@
+"""Assumptions that matter: which parameters drive the current comparison's answer (one at a time or Morris
+screening over their plausible ranges), with the chart, the ranked table and a plain summary."""
+
+from __future__ import annotations
+
+import os
+import time
+
+import streamlit as st
+
+from model.compare import OUTCOMES
+from model.ensemble import make_executor
+from model.parameters import parameter_table
+from model.sensitivity import Outcome, default_n, n_runs, run, summary
+from webapp import charts, state
+from webapp.labels import depends_on, label
+from webapp.runs import RunCache
+from webapp.widgets import chart, table_downloads
+
+#: Seconds per full-scale run on one core, for the time estimate shown before running.
+SECONDS_PER_RUN = 2.6
+
+st.title("Assumptions that matter")
+st.markdown(
+    "Which assumptions drive this answer? Each chosen parameter is moved across its plausible range (from the "
+    "Assumptions table) and the outcome measured again, with the same random numbers every time, so only the "
+    "assumption changes. **One at a time** moves each parameter alone to its low and high values (a tornado "
+    "chart). **Morris** moves them along random paths through all the ranges together and also shows which "
+    "effects depend on other parameters. For Sobol indices or every parameter at once, use `drugsim sensitivity` "
+    "(on a cluster with `--dask`); the worked example is in docs/sensitivity.md."
+)
+c = state.comparison()
+if c is None:
+    st.info("Run a comparison on the Compare page first: this page explains its answer.")
+    st.stop()
+
+table = parameter_table()
+c1, c2, c3 = st.columns([2, 2, 1])
+outcome = c1.selectbox("Outcome", OUTCOMES, key="sens_outcome", format_func=label)
+target = c2.selectbox(
+    "Answer to explain",
+    [s.name for s in c.others] + [c.base.name],
+    key="sens_target",
+    format_func=lambda n: n if n == c.base.name else f"{n} minus {c.base.name}",
+    help="A scenario's difference from the base (what the policy changes), or the base's own level.",
+)
+method = c3.radio(
+    "Method", ["oat", "morris"], key="sens_method", format_func={"oat": "One at a time", "morris": "Morris"}.get
+)
+groups = sorted({p.group for p in table.values()})
+default = [g for g in depends_on(outcome)[:2] if g in groups]
+chosen = st.multiselect(
+    "Parameter groups to vary",
+    groups,
+    default=default,
+    key=f"sens_groups_{outcome}",
+    help="Defaults to the first groups this outcome depends on. More groups take longer.",
+)
+names = [n for n, p in table.items() if p.group in chosen]
+trajectories = 6
+paired = target != c.base.name
+total = n_runs(method, len(names), default_n(method, trajectories if method == "morris" else None), 1, paired)
+minutes = total * SECONDS_PER_RUN / (os.cpu_count() or 1) / 60
+st.caption(
+    f"{len(names)} parameters, {total} runs: about {minutes:.1f} minutes on this machine; "
+    f"outcome totals over {c.period[0]} to {c.period[1]}."
+)
+go = st.button("Find the assumptions that matter", type="primary", key="sens_run", disabled=not names)
+
+key = (outcome, target, method, tuple(names), c.period, tuple(s.resolved_sha256 for s in c.scenarios))
+if go:
+    scenario = next(s for s in c.scenarios if s.name == target)
+    against = c.base if paired else None
+    caches = state.sensitivity_caches()
+    cache = caches.setdefault((outcome, *c.period), RunCache(max_runs=100_000))  # one number a run
+    bar = st.progress(0.0, text="Starting...")
+    t0 = time.perf_counter()
+
+    def progress(done: int, all_: int) -> None:
+        bar.progress(done / all_, text=f"{done} of {all_} runs ({time.perf_counter() - t0:.0f} s)")
+
+    with make_executor() as pool:
+        result = run(
+            scenario,
+            Outcome(outcome, *c.period, against),
+            method,
+            names,
+            trajectories if method == "morris" else None,
+            pool=pool,
+            store=cache,
+            progress=progress,
+        )
+    bar.empty()
+    st.session_state["sensitivity"] = (key, result)
+
+stored = st.session_state.get("sensitivity")
+if stored is None or stored[0] != key:
+    st.info("Choose what to explain and press **Find the assumptions that matter**.")
+    st.stop()
+result = stored[1]
+chart(
+    lambda: charts.sensitivity(result.method, result.table, result.ranked, result.outcome_text),
+    f"sens_{hash(key)}",
+    f"sensitivity_{outcome}_{result.method}",
+    f"Which parameters move {result.outcome_text} most, across their plausible ranges.",
+)
+st.markdown(summary(result.table, result.method, result.outcome_text, result.runs).split("\n", 2)[2])
+st.dataframe(result.ranked, hide_index=True, key="sens_table")
+table_downloads(result.ranked, f"sensitivity_{outcome}_{result.method}", f"sens_{hash(key)}")
