@@ -456,10 +456,18 @@ def main(argv: list[str] | None = None) -> int:
     args = ap.parse_args(argv)
     if getattr(args, "seeds", None) is not None and args.seeds < 1:
         ap.error("--seeds must be at least 1")
+    import logging
+
+    from model.ensemble import RunFailed, WorkerDied
+
+    logging.basicConfig(level=logging.WARNING, format="drugsim: %(message)s")
     try:
         return args.func(args)
     except _Stop as stop:
         return stop.code
+    except (WorkerDied, RunFailed) as e:
+        print(f"drugsim: {e}", file=sys.stderr)
+        return 1
 
 
 if __name__ == "__main__":

@@ -8,10 +8,12 @@ interrupted ensemble resumes without redoing finished runs. Results do not depen
 
 from __future__ import annotations
 
+import logging
 import os
 import uuid
 from collections.abc import Callable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Executor, ProcessPoolExecutor, wait
+from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,6 +22,31 @@ import numpy as np
 
 from model.runner import run_one
 from model.scenario import ResolvedScenario, with_changes
+
+#: How many times the local pool is replaced after a worker process dies, before the ensemble gives up.
+MAX_RESTARTS = 2
+log = logging.getLogger("drugsim.ensemble")
+
+
+class WorkerDied(RuntimeError):
+    """Worker processes kept dying; the unfinished runs are named and the finished ones kept."""
+
+
+class RunFailed(RuntimeError):
+    """One run raised an error (a bug or an impossible setting): which run, and the error."""
+
+
+def _failed(run: Run, e: Exception) -> RunFailed:
+    return RunFailed(f"run {run.key} ({run.scenario.name}, seed {run.seed}) failed: {type(e).__name__}: {e}")
+
+
+def _result(future, run: Run) -> np.ndarray:
+    try:
+        return future.result()
+    except BrokenProcessPool:
+        raise
+    except Exception as e:
+        raise _failed(run, e) from e
 
 
 @dataclass(frozen=True)
@@ -54,16 +81,36 @@ def execute(run: Run, draws: list[dict[str, float]] | None, reduce: Callable | N
     return results if reduce is None else np.asarray(reduce(results))
 
 
+class LocalPool(Executor):
+    """Local worker processes that can be replaced when one dies (killed, out of memory, crashed): a
+    ProcessPoolExecutor is unusable after that, so the ensemble runner asks for a fresh one and retries."""
+
+    def __init__(self, workers: int):
+        self.workers = workers
+        self._pool = ProcessPoolExecutor(max_workers=workers)
+
+    def submit(self, fn, /, *args, **kwargs):
+        return self._pool.submit(fn, *args, **kwargs)
+
+    def restart(self) -> None:
+        self._pool.shutdown(wait=False, cancel_futures=True)
+        self._pool = ProcessPoolExecutor(max_workers=self.workers)
+
+    def shutdown(self, wait: bool = True, *, cancel_futures: bool = False) -> None:
+        self._pool.shutdown(wait=wait, cancel_futures=cancel_futures)
+
+
 @contextmanager
 def make_executor(workers: int | None = None, dask_address: str | None = None) -> Iterator[Executor]:
-    """All local cores by default, or the executor of an existing Dask cluster."""
+    """All local cores by default (a pool that survives a dead worker), or the executor of an existing Dask
+    cluster (Dask reschedules a dead worker's tasks itself)."""
     if dask_address:
         from distributed import Client
 
         with Client(dask_address) as client:
             yield client.get_executor()
     else:
-        with ProcessPoolExecutor(max_workers=workers or os.cpu_count() or 1) as pool:
+        with LocalPool(workers or os.cpu_count() or 1) as pool:
             yield pool
 
 
@@ -127,17 +174,45 @@ def run_ensemble(
 
     if pool is None:
         for r in todo:
-            finish(r, execute(r, draws, reduce))
+            try:
+                res = execute(r, draws, reduce)
+            except Exception as e:
+                raise _failed(r, e) from e
+            finish(r, res)
         return results
-    futures = {pool.submit(execute, r, draws, reduce): r for r in todo}
-    try:
-        pending = set(futures)
-        while pending:
-            finished, pending = wait(pending, return_when=FIRST_COMPLETED)
-            for f in finished:
-                finish(futures[f], f.result())
-    except BaseException:
-        for f in futures:
-            f.cancel()
-        raise
+    restarts = 0
+    while todo:
+        futures = {pool.submit(execute, r, draws, reduce): r for r in todo}
+        try:
+            pending = set(futures)
+            while pending:
+                finished, pending = wait(pending, return_when=FIRST_COMPLETED)
+                for f in finished:
+                    finish(futures[f], _result(f, futures[f]))
+            todo = []
+        except BrokenProcessPool:
+            # Keep what finished before the break, then retry the rest on fresh worker processes.
+            for f, r in futures.items():
+                if r.key not in results and f.done() and not f.cancelled() and f.exception() is None:
+                    finish(r, f.result())
+            todo = [r for r in futures.values() if r.key not in results]
+            restarts += 1
+            if not hasattr(pool, "restart") or restarts > MAX_RESTARTS:
+                raise WorkerDied(
+                    f"a worker process died {restarts} time(s); {len(todo)} run(s) unfinished "
+                    f"(first: {todo[0].key}). Finished runs are kept"
+                    + (" in the results store: run again to resume." if store is not None else ".")
+                ) from None
+            log.warning(
+                "a worker process died (killed, out of memory or crashed); restarting the worker pool and "
+                "retrying %d unfinished run(s) (restart %d of %d)",
+                len(todo),
+                restarts,
+                MAX_RESTARTS,
+            )
+            pool.restart()
+        except BaseException:
+            for f in futures:
+                f.cancel()
+            raise
     return results

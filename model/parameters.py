@@ -6,6 +6,9 @@ This module reads `data/parameters.csv` and `data/geography.csv`; it does not de
 
 from __future__ import annotations
 
+import difflib
+import math
+
 import csv
 from dataclasses import dataclass
 from functools import cache
@@ -39,6 +42,8 @@ class Parameter:
     def check(self, value: float) -> str | None:
         """Return an error message if `value` is impossible for this parameter, else None."""
         lo, hi = self.hard_bounds
+        if not math.isfinite(value):
+            return f"{self.name} = {value!r} is not allowed: it must be a finite number ({self.unit})"
         if not (lo <= value <= hi):
             allowed = f"between {lo:g} and {hi:g}" if hi != float("inf") else f"at least {lo:g}"
             return f"{self.name} = {value!r} is not allowed: it must be {allowed} ({self.unit})"
@@ -87,8 +92,9 @@ def check_overrides(overrides: dict[str, float], where: str) -> tuple[list[str],
     errors, warnings = [], []
     for name, value in overrides.items():
         if name not in table:
-            close = [n for n in table if n.split("_")[0] == name.split("_")[0]][:8]
-            hint = f"; similar names: {', '.join(close)}" if close else ""
+            close = difflib.get_close_matches(name, table, n=3, cutoff=0.75)
+            close += [n for n in table if n.split("_")[0] == name.split("_")[0] and n not in close][: 8 - len(close)]
+            hint = f"; did you mean {close[0]}? similar names: {', '.join(close)}" if close else ""
             errors.append(f"{where}: unknown parameter {name!r}{hint}")
             continue
         p = table[name]

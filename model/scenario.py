@@ -210,6 +210,14 @@ def _describe(e: ValidationError, where: str) -> str:
             lines.append(f"{where}: unknown field {path}{hint}")
         elif err["type"] == "missing":
             lines.append(f"{where}: {path} is required")
+        elif err["type"] == "string_pattern_mismatch" and loc[-1] == "name":
+            lines.append(
+                f"{where}: {path} = {err.get('input')!r}: use lower-case letters, digits and underscores, "
+                "starting with a letter (e.g. hat_birmingham_2026)"
+            )
+        elif isinstance(err.get("input"), dict):
+            # A check across a table's fields (dates in order, say): the message names them; the table is noise.
+            lines.append(f"{where}: {path}: {err['msg'].removeprefix('Value error, ')}")
         else:
             msg = err["msg"].removeprefix("Value error, ")
             lines.append(f"{where}: {path} = {err.get('input')!r}: {msg}")

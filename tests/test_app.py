@@ -43,7 +43,7 @@ def compared() -> AppTest:
     return at
 
 
-@pytest.mark.parametrize("name", ["compare", "build", "assumptions", "calibration", "export"])
+@pytest.mark.parametrize("name", ["compare", "build", "assumptions", "sensitivity", "calibration", "export"])
 def test_every_page_loads_without_errors(name):
     at = page(name)
     assert not at.error and at.title
@@ -227,3 +227,23 @@ def test_export_page_offers_the_pack_charts_and_tables(compared):
 def test_export_page_without_a_comparison_says_what_to_do():
     at = page("export")
     assert any("Run a comparison" in i.value for i in at.info)
+
+
+def test_assumptions_that_matter_explains_the_comparison(compared):
+    compared.switch_page(str(PAGES / "sensitivity.py")).run()
+    assert not compared.exception
+    assert compared.multiselect(key="sens_groups_drug_deaths").value  # defaults from the outcome's groups
+    compared.multiselect(key="sens_groups_drug_deaths").set_value(["hat"]).run()
+    assert any("4 parameters, 18 runs" in c.value for c in compared.caption)
+    compared.button(key="sens_run").click().run()
+    assert not compared.exception and not compared.error
+    ranked = table_with(compared, "rank")
+    assert set(ranked.parameter) == {
+        "hat_dropout_per_year",
+        "hat_cost_per_place_year_gbp",
+        "hat_referral_prob_per_week",
+        "hat_min_prior_episodes",
+    }
+    assert len(compared.image) == 1
+    assert any("barely matter" in m.value for m in compared.markdown)
+    compared.switch_page(str(PAGES / "compare.py")).run()

@@ -5,6 +5,7 @@ active, and its own spend. Modules never touch the population directly.
 from __future__ import annotations
 
 import datetime as dt
+import math
 from typing import Annotated, ClassVar, Literal
 
 import numpy as np
@@ -18,9 +19,12 @@ AreaId = Literal[AREAS]  # type: ignore[valid-type]
 
 
 def _number(value):
-    # TOML gives real numbers; a quoted "0.5" or a true/false is a mistake worth refusing.
+    # TOML gives real numbers; a quoted "0.5" or a true/false is a mistake worth refusing, and so are TOML's
+    # nan and inf, which no setting can mean.
     if isinstance(value, bool) or not isinstance(value, int | float):
         raise ValueError(f"must be a number, not {type(value).__name__}")
+    if not math.isfinite(value):
+        raise ValueError("must be a finite number")
     return value
 
 

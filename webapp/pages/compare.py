@@ -9,6 +9,7 @@ import time
 import streamlit as st
 
 from model.compare import COSTS_AVOIDED, OUTCOMES, SPENDING
+from model.ensemble import RunFailed, WorkerDied
 from model.parameters import AREAS, FORCE_AREA
 from model.scenario import ScenarioError
 from webapp import charts, state
@@ -88,7 +89,12 @@ if go:
         bar.progress(done / total, text=f"{done} of {total} runs finished ({time.perf_counter() - t0:.0f} s)")
 
     st.session_state["cmp_running"] = True
-    comparison = run_comparison(scenarios, int(n_runs), period, state.run_cache(), use_draws, overrides, progress)
+    try:
+        comparison = run_comparison(scenarios, int(n_runs), period, state.run_cache(), use_draws, overrides, progress)
+    except (WorkerDied, RunFailed) as e:
+        st.session_state["cmp_running"] = False
+        st.error(f"The comparison could not finish: {e}")
+        st.stop()
     st.session_state["cmp_running"] = False
     bar.empty()
     st.session_state["comparison"] = comparison

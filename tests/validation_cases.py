@@ -1,0 +1,182 @@
+"""The bad scenario files the loader has been tried with, and what its refusal must say. Used by the tests
+(test_validation.py) and by docs/build_docs.py, which writes docs/validation.md: each case with the actual message.
+
+A case is (what is wrong, the file as given, fragments the message must contain). Files are parsed as an upload
+named `bad.toml` whose `extends` is looked up in the scenario library.
+"""
+
+from __future__ import annotations
+
+HEAD = '[scenario]\nname = "t"\n'
+BIG = 256 * 1024 + 1
+
+CASES: list[tuple[str, str | bytes, list[str]]] = [
+    # The file itself
+    ("empty file", "", ["bad.toml", "the file is empty"]),
+    ("only whitespace", "  \n\n", ["the file is empty"]),
+    ("not TOML", "this is not toml = = =", ["bad.toml", "not valid TOML"]),
+    ("unclosed table header", "[scenario\nname = 'x'\n", ["not valid TOML"]),
+    ("binary, not UTF-8", b"\xff\xfe\x00garbage", ["bad.toml", "not a UTF-8 text file"]),
+    ("too large", HEAD + "# " + "x" * BIG, ["too large for a scenario file", "262,144"]),
+    ("no [scenario] table", "[parameters]\nx = 1\n", ["missing [scenario] table with a name"]),
+    # [scenario]
+    (
+        "unknown scenario field",
+        HEAD + "colour = 'red'\n",
+        ["unknown field scenario.colour", "allowed: name, description"],
+    ),
+    ("name with spaces", '[scenario]\nname = "Bad Name!"\n', ["scenario.name", "'Bad Name!'"]),
+    ("name is a number", "[scenario]\nname = 5\n", ["scenario.name", "5"]),
+    ("end before start", HEAD + "start = 2025-01-01\nend = 2020-01-01\n", ["end (2020-01-01) must be after start"]),
+    ("start before the model's period", HEAD + "start = 2010-01-01\n", ["scenario", "2010-01-01", "outside"]),
+    ("end after the model's period", HEAD + "end = 2040-12-31\n", ["scenario", "2040-12-31", "outside"]),
+    ("date that is not a date", HEAD + 'start = "next spring"\n', ["scenario.start", "'next spring'"]),
+    ("impossible date", HEAD + 'start = "2020-02-30"\n', ["scenario.start", "'2020-02-30'"]),
+    # extends
+    (
+        "extends an unknown scenario",
+        HEAD + 'extends = "no_such_scenario"\n',
+        ["scenario.extends = 'no_such_scenario'", "no scenario file"],
+    ),
+    ("extends outside the project", HEAD + 'extends = "/etc/passwd"\n', ["scenario.extends", "/etc/passwd"]),
+    ("extends a parent folder", HEAD + 'extends = "../../../etc/hosts"\n', ["scenario.extends", "etc/hosts"]),
+    ("extends is not text", HEAD + "extends = 3\n", ["scenario.extends", "3"]),
+    # [parameters]
+    (
+        "unknown parameter (a typo)",
+        HEAD + "[parameters]\novrdose_rate_per_year = 0.2\n",
+        ["unknown parameter 'ovrdose_rate_per_year'", "did you mean overdose_rate_per_year?"],
+    ),
+    (
+        "parameter as text",
+        HEAD + "[parameters]\noverdose_rate_per_year = 'high'\n",
+        ["parameters.overdose_rate_per_year", "'high'", "must be a number"],
+    ),
+    (
+        "parameter as true/false",
+        HEAD + "[parameters]\noverdose_rate_per_year = true\n",
+        ["parameters.overdose_rate_per_year", "must be a number"],
+    ),
+    (
+        "probability above 1",
+        HEAD + "[parameters]\ndivert_engagement_prob = 1.5\n",
+        ["divert_engagement_prob = 1.5", "between 0 and 1"],
+    ),
+    ("share below 0", HEAD + "[parameters]\nocu_male_share = -0.1\n", ["ocu_male_share = -0.1", "between 0 and 1"]),
+    ("negative count", HEAD + "[parameters]\nocu_total_2019 = -5\n", ["ocu_total_2019 = -5", "at least 0"]),
+    ("not a number (nan)", HEAD + "[parameters]\nocu_total_2019 = nan\n", ["ocu_total_2019", "nan"]),
+    ("infinite", HEAD + "[parameters]\nocu_total_2019 = inf\n", ["ocu_total_2019", "inf"]),
+    ("parameters is not a table", "parameters = 5\n" + HEAD, ["parameters", "5"]),
+    (
+        "a parameter under [scenario]",
+        HEAD + "overdose_rate_per_year = 0.2\n",
+        ["unknown field scenario.overdose_rate_per_year"],
+    ),
+    # [interventions]
+    ("unknown intervention", HEAD + "[interventions.magic]\n", ["unknown field interventions.magic", "divert", "cltf"]),
+    (
+        "unknown intervention field (a typo)",
+        HEAD + "[interventions.divert]\nstrat = 2020-10-01\n",
+        ["unknown field interventions.divert.strat", "start"],
+    ),
+    ("enabled as text", HEAD + "[interventions.divert]\nenabled = 'yes'\n", ["interventions.divert.enabled", "'yes'"]),
+    (
+        "lever as true/false",
+        HEAD + "[interventions.divert]\nengagement_prob = true\n",
+        ["interventions.divert.engagement_prob", "must be a number"],
+    ),
+    (
+        "lever probability above 1",
+        HEAD + "[interventions.divert]\nengagement_prob = 2.0\n",
+        ["engagement_prob = 2", "between 0 and 1"],
+    ),
+    (
+        "intervention end before start",
+        HEAD + "[interventions.cltf]\nstart = 2026-01-01\nend = 2022-01-01\n",
+        ["interventions.cltf", "must be after start"],
+    ),
+    (
+        "intervention outside the period",
+        HEAD + "[interventions.cltf]\nstart = 2040-01-01\n",
+        ["interventions.cltf", "outside the simulated period"],
+    ),
+    (
+        "CLTF funding negative",
+        HEAD + "[interventions.cltf]\nannual_funding_gbp = -1\n",
+        ["annual_funding_gbp = -1", "at least 0"],
+    ),
+    (
+        "HAT places negative",
+        HEAD + "[interventions.hat]\nplaces = { birmingham = -50 }\n",
+        ["interventions.hat.places.birmingham", "-50", "greater than or equal to 0"],
+    ),
+    (
+        "HAT places fractional",
+        HEAD + "[interventions.hat]\nplaces = { birmingham = 2.5 }\n",
+        ["interventions.hat.places.birmingham", "2.5"],
+    ),
+    (
+        "unknown local authority",
+        HEAD + "[interventions.hat]\nplaces = { gotham = 5 }\n",
+        ["interventions.hat.places.gotham", "birmingham", "wolverhampton"],
+    ),
+    (
+        "local authority in capitals",
+        HEAD + "[interventions.hat]\nplaces = { Birmingham = 5 }\n",
+        ["interventions.hat.places.Birmingham", "birmingham"],
+    ),
+    (
+        "hostel coverage above 1",
+        HEAD + "[interventions.naloxone_hostels]\ncoverage = { coventry = 1.5 }\n",
+        ["interventions.naloxone_hostels.coverage.coventry", "1.5"],
+    ),
+    (
+        "schedule amount negative",
+        HEAD + "[interventions.o2r]\nschedule = [{ date = 2021-01-01, area = 'coventry', amount = -1 }]\n",
+        ["interventions.o2r.schedule.0.amount", "-1"],
+    ),
+    (
+        "schedule area unknown",
+        HEAD + "[interventions.naloxone_officers]\nschedule = [{ date = 2021-01-01, area = 'narnia', amount = 5 }]\n",
+        ["interventions.naloxone_officers.schedule.0.area", "narnia", "birmingham"],
+    ),
+    (
+        "schedule date outside the period",
+        HEAD + "[interventions.o2r]\nschedule = [{ date = 2035-01-01, area = 'coventry', amount = 1 }]\n",
+        ["interventions.o2r.schedule.0", "2035-01-01", "outside the simulated period"],
+    ),
+    (
+        "schedule entry missing its date",
+        HEAD + "[interventions.o2r]\nschedule = [{ area = 'coventry', amount = 1 }]\n",
+        ["interventions.o2r.schedule.0.date", "is required"],
+    ),
+    ("schedule is not a list", HEAD + "[interventions.o2r]\nschedule = 5\n", ["interventions.o2r.schedule", "5"]),
+    (
+        "wave area unknown",
+        HEAD
+        + "[interventions.nitazene_wave]\nwaves = [{ start = 2023-06-01, end = 2023-10-01, areas = ['atlantis'] }]\n",
+        ["interventions.nitazene_wave.waves.0.areas.0", "atlantis"],
+    ),
+    (
+        "wave ends before it starts",
+        HEAD + "[interventions.nitazene_wave]\nwaves = [{ start = 2023-10-01, end = 2023-06-01 }]\n",
+        ["interventions.nitazene_wave.waves.0", "must be after start"],
+    ),
+    (
+        "wave size negative",
+        HEAD
+        + "[interventions.nitazene_wave]\n"
+        + "waves = [{ start = 2023-06-01, end = 2023-10-01, overdose_multiplier = -2 }]\n",
+        ["waves.0.overdose_multiplier", "-2"],
+    ),
+    (
+        "O2R bed limit negative",
+        HEAD + "[interventions.o2r]\nmax_residents = -3\n",
+        ["interventions.o2r.max_residents", "-3"],
+    ),
+    (
+        "reinvested share above 1",
+        HEAD + "[interventions.asset_reinvestment]\nshare = 1.2\n",
+        ["interventions.asset_reinvestment.share", "1.2"],
+    ),
+]
