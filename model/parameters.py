@@ -6,10 +6,9 @@ This module reads `data/parameters.csv` and `data/geography.csv`; it does not de
 
 from __future__ import annotations
 
+import csv
 import difflib
 import math
-
-import csv
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
