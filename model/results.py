@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import os
 import platform
 import shutil
 import uuid
@@ -90,9 +89,14 @@ def check_writable(out: Path, overwrite: bool) -> None:
     if out.exists() and any(out.iterdir()) and not overwrite:
         raise ResultsError(f"{out}: already holds results; choose another --out or pass --overwrite")
     parent = out.parent if out.parent != Path("") else Path(".")
-    parent.mkdir(parents=True, exist_ok=True)
-    if not os.access(parent, os.W_OK):
-        raise ResultsError(f"{parent}: folder is not writable")
+    try:
+        parent.mkdir(parents=True, exist_ok=True)
+        # Try it: permissions, read-only file systems and special folders all show here, even for root.
+        probe = parent / f".{out.name}.probe-{uuid.uuid4().hex[:8]}"
+        probe.mkdir()
+        probe.rmdir()
+    except OSError as e:
+        raise ResultsError(f"{parent}: cannot write results here ({e.strerror or e})") from None
 
 
 def write_results(
