@@ -69,7 +69,7 @@ def validation() -> str:
             message = "(accepted)"
         except ScenarioError as e:
             message = str(e)
-        shown = text if isinstance(text, str) else repr(text)
+        shown = text.encode("utf-8", "backslashreplace").decode() if isinstance(text, str) else repr(text)
         shown = shown if len(shown) <= 160 else shown[:120] + f"... ({len(shown):,} characters)"
         rows.append(f"| {title} | `{_cell(shown.strip())}` | {_cell(message)} |")
     return "\n".join(rows) + "\n"

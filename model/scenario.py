@@ -281,7 +281,11 @@ def parse_scenario(
     """Validate scenario TOML given as text or bytes (an upload); `extends` is looked up in `base_dir`."""
     if isinstance(text, bytes):
         text = _decode(text, where)
-    _check_size(len(text.encode()), where)
+    try:
+        size = len(text.encode("utf-8"))
+    except UnicodeEncodeError as e:  # a str from Python code can hold lone surrogates that no file can
+        raise ScenarioError(f"{where}: not valid Unicode text ({e.reason} at character {e.start})") from None
+    _check_size(size, where)
     raw, files = _chain(text, where, base_dir, ())
     return resolve(raw, where, files)
 

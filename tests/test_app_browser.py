@@ -8,6 +8,7 @@ Needs Chromium (Debian/Ubuntu: `apt-get install chromium`; `.ci/run` installs it
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import pytest
 from playwright.sync_api import expect, sync_playwright
@@ -28,6 +29,26 @@ def browser_page():
         page.goto(url)
         yield url, page
         browser.close()
+
+
+def _listening(port: int) -> list[str]:
+    """Local addresses listening on `port` (Linux /proc/net/tcp and tcp6; hex, as the kernel writes them)."""
+    out = []
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        for line in Path(table).read_text().splitlines()[1:]:
+            local, state = line.split()[1], line.split()[3]
+            address, hexport = local.split(":")
+            if state == "0A" and int(hexport, 16) == port:
+                out.append(address)
+    return out
+
+
+def test_the_app_listens_on_this_machine_only(browser_page):
+    url, _ = browser_page
+    addresses = _listening(int(url.rsplit(":", 1)[1]))
+    assert addresses, "the app's port is not listening"
+    loopback = {"0100007F", "00000000000000000000000001000000"}  # 127.0.0.1 and ::1
+    assert set(addresses) <= loopback, addresses
 
 
 def test_two_scenario_comparison_then_briefing_pack(browser_page, tmp_path):

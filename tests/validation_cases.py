@@ -17,6 +17,7 @@ CASES: list[tuple[str, str | bytes, list[str]]] = [
     ("not TOML", "this is not toml = = =", ["bad.toml", "not valid TOML"]),
     ("unclosed table header", "[scenario\nname = 'x'\n", ["not valid TOML"]),
     ("binary, not UTF-8", b"\xff\xfe\x00garbage", ["bad.toml", "not a UTF-8 text file"]),
+    ("text with a lone surrogate (from Python code)", "\ud800" + HEAD, ["bad.toml", "not valid Unicode text"]),
     ("too large", HEAD + "# " + "x" * BIG, ["too large for a scenario file", "262,144"]),
     ("no [scenario] table", "[parameters]\nx = 1\n", ["missing [scenario] table with a name"]),
     # [scenario]

@@ -45,10 +45,10 @@ def _free_port() -> int:
 
 @contextmanager
 def serve(timeout: float = 60.0) -> Iterator[str]:
-    """Run `streamlit run app.py` on a free port of 127.0.0.1; yields its URL and stops it afterwards."""
+    """Run `streamlit run app.py` on a free port, as a user would (the address comes from .streamlit/config.toml:
+    127.0.0.1); yields its URL and stops it afterwards."""
     port = _free_port()
     cmd = [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.port", str(port)]
-    cmd += ["--server.address", "127.0.0.1", "--server.headless", "true", "--browser.gatherUsageStats", "false"]
     proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     url = f"http://127.0.0.1:{port}"
     try:
