@@ -9,6 +9,8 @@ import pytest
 
 from model.calendar import Calendar
 from model.metrics import INDEX
+from model.model import DrugMarketModel
+from model.population import Kind, Status
 from model.runner import run_one
 from model.scenario import load_scenario, with_changes
 
@@ -51,3 +53,30 @@ def paired_interval(diffs) -> tuple[float, float, float]:
 def paired_runs(a, b, seeds):
     """Run scenarios `a` and `b` on the same seeds (common random numbers)."""
     return [(run_one(a, s), run_one(b, s)) for s in seeds]
+
+
+def step_and_check(scenario, seed: int) -> np.ndarray:
+    """Run week by week, checking the population accounts after every week."""
+    m = DrugMarketModel(scenario, seed=seed)
+    pop = m.pop
+    n = pop.n
+    prev = pop.counts_by_status()
+    assert prev.sum() == n
+    while m.running:
+        m.step()
+        w = m.week - 1
+        counts = pop.counts_by_status()
+        # Everyone is in exactly one valid state; nobody appears or vanishes.
+        assert counts.sum() == n
+        assert pop.status.min() >= 0 and pop.status.max() < len(Status)
+        # Births come only from reserve slots; deaths are only ever added to.
+        r = m.results[w]
+        new = r[INDEX["new_ocus"]].sum()
+        assert prev[Status.NOT_STARTED] - counts[Status.NOT_STARTED] == new
+        died = r[INDEX["drug_deaths"]].sum() + r[INDEX["deaths_other_causes"]].sum()
+        assert counts[Status.DEAD] - prev[Status.DEAD] == died
+        # Cannabis and cocaine users never take OCU-only states.
+        other = pop.status[pop.kind != Kind.OCU]
+        assert np.isin(other, [Status.USING, Status.DEAD]).all()
+        prev = counts
+    return m.results

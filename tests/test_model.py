@@ -7,7 +7,7 @@ import sys
 
 import numpy as np
 import pytest
-from conftest import ROOT, shorten
+from conftest import ROOT, shorten, step_and_check
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -15,36 +15,9 @@ from model.interventions import REGISTRY
 from model.metrics import INDEX, METRICS
 from model.model import DrugMarketModel
 from model.parameters import parameter_table
-from model.population import Kind, Status
+from model.population import Status
 from model.runner import run_one
 from model.scenario import with_changes
-
-
-def step_and_check(scenario, seed: int) -> np.ndarray:
-    """Run week by week, checking the population accounts after every week."""
-    m = DrugMarketModel(scenario, seed=seed)
-    pop = m.pop
-    n = pop.n
-    prev = pop.counts_by_status()
-    assert prev.sum() == n
-    while m.running:
-        m.step()
-        w = m.week - 1
-        counts = pop.counts_by_status()
-        # Everyone is in exactly one valid state; nobody appears or vanishes.
-        assert counts.sum() == n
-        assert pop.status.min() >= 0 and pop.status.max() < len(Status)
-        # Births come only from reserve slots; deaths are only ever added to.
-        r = m.results[w]
-        new = r[INDEX["new_ocus"]].sum()
-        assert prev[Status.NOT_STARTED] - counts[Status.NOT_STARTED] == new
-        died = r[INDEX["drug_deaths"]].sum() + r[INDEX["deaths_other_causes"]].sum()
-        assert counts[Status.DEAD] - prev[Status.DEAD] == died
-        # Cannabis and cocaine users never take OCU-only states.
-        other = pop.status[pop.kind != Kind.OCU]
-        assert np.isin(other, [Status.USING, Status.DEAD]).all()
-        prev = counts
-    return m.results
 
 
 @pytest.mark.parametrize("seed", [0, 1])
