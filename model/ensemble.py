@@ -8,8 +8,11 @@ interrupted ensemble resumes without redoing finished runs. Results do not depen
 
 from __future__ import annotations
 
+import ctypes
 import logging
 import os
+import signal
+import sys
 import uuid
 from collections.abc import Callable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Executor, ProcessPoolExecutor, wait
@@ -81,20 +84,33 @@ def execute(run: Run, draws: list[dict[str, float]] | None, reduce: Callable | N
     return results if reduce is None else np.asarray(reduce(results))
 
 
+def _exit_with_parent() -> None:
+    """Worker initializer: on Linux, have the kernel end this worker if the process that started it dies, so a
+    command killed outright (kill -9) leaves no workers running on."""
+    if sys.platform.startswith("linux"):
+        try:
+            ctypes.CDLL(None).prctl(1, signal.SIGTERM)  # 1 = PR_SET_PDEATHSIG
+        except (OSError, AttributeError):
+            pass
+
+
 class LocalPool(Executor):
     """Local worker processes that can be replaced when one dies (killed, out of memory, crashed): a
     ProcessPoolExecutor is unusable after that, so the ensemble runner asks for a fresh one and retries."""
 
     def __init__(self, workers: int):
         self.workers = workers
-        self._pool = ProcessPoolExecutor(max_workers=workers)
+        self._pool = self._new()
+
+    def _new(self) -> ProcessPoolExecutor:
+        return ProcessPoolExecutor(max_workers=self.workers, initializer=_exit_with_parent)
 
     def submit(self, fn, /, *args, **kwargs):
         return self._pool.submit(fn, *args, **kwargs)
 
     def restart(self) -> None:
         self._pool.shutdown(wait=False, cancel_futures=True)
-        self._pool = ProcessPoolExecutor(max_workers=self.workers)
+        self._pool = self._new()
 
     def shutdown(self, wait: bool = True, *, cancel_futures: bool = False) -> None:
         self._pool.shutdown(wait=wait, cancel_futures=cancel_futures)

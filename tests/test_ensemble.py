@@ -7,6 +7,7 @@ import subprocess
 import sys
 import time
 from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -108,6 +109,18 @@ def _compare_cmd(base, alt, out):
     ]
 
 
+def _processes_mentioning(text: str) -> list[int]:
+    """Live processes whose command line contains `text` (Linux /proc)."""
+    found = []
+    for cmdline in Path("/proc").glob("[0-9]*/cmdline"):
+        try:
+            if text in cmdline.read_bytes().decode(errors="replace"):
+                found.append(int(cmdline.parent.name))
+        except OSError:
+            pass  # the process ended while we looked
+    return found
+
+
 def test_a_killed_comparison_resumes_and_matches_an_uninterrupted_one(tmp_path):
     baseline = SCENARIOS / "baseline.toml"
     base = tmp_path / "base_short.toml"
@@ -129,6 +142,11 @@ def test_a_killed_comparison_resumes_and_matches_an_uninterrupted_one(tmp_path):
         time.sleep(0.2)
     proc.kill()
     proc.wait()
+    # Its worker processes end with it (none left running on).
+    deadline = time.time() + 20
+    while time.time() < deadline and _processes_mentioning(str(out)):
+        time.sleep(0.2)
+    assert not _processes_mentioning(str(out))
     saved = len(list(store.glob("*.npy")))
     assert 3 <= saved < 12, saved
     assert not out.exists()  # nothing half-written
