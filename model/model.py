@@ -123,4 +123,11 @@ class DrugMarketModel(mesa.Model):
         """Run to the scenario's end; returns the (weeks, metrics, LAs) results array."""
         while self.running:
             self.step()
+        self.release()
         return self.results
+
+    def release(self) -> None:
+        """Let this model be freed once unreferenced. Mesa 3.3's `Agent._ids` (a class-level dict keyed by model)
+        keeps every model alive for the life of the process (mesa issue #3179, fixed after 3.3.1): about 15 MB a
+        run, which exhausted memory in long ensembles. Agents are not created after a run, so the entry can go."""
+        mesa.Agent._ids.pop(self, None)

@@ -116,3 +116,17 @@ def test_any_parameters_within_their_ranges_keep_the_invariants(baseline, data):
 def test_every_metric_has_a_kind_and_unit():
     for m in METRICS.values():
         assert m.kind in ("flow", "stock") and m.unit and m.meaning
+
+
+def test_a_finished_model_can_be_freed(baseline):
+    """No class-level registry keeps finished models alive (Mesa 3.3's Agent._ids did: 15 MB a run, which ran a
+    long sensitivity analysis out of memory)."""
+    import gc
+    import weakref
+
+    m = DrugMarketModel(shorten(baseline, "2019-02-28"), seed=0)
+    m.run()
+    ref = weakref.ref(m)
+    del m
+    gc.collect()
+    assert ref() is None
