@@ -7,6 +7,7 @@ Usage: python docs/screenshots.py   (needs Chromium: apt-get install chromium)
 
 from __future__ import annotations
 
+import re
 import sys
 from pathlib import Path
 
@@ -41,13 +42,21 @@ def main() -> None:
             ("Assumptions", "assumptions"),
             ("Calibration", "calibration"),
             ("Export", "export"),
+            ("Assumptions that matter", "sensitivity"),
         ):
-            page.get_by_role("link", name=link).click()
-            expect(
-                page.get_by_role("heading", name=link.replace("Build a scenario", "Build a scenario"))
-            ).to_be_visible()
+            ends_with = re.compile(rf"{re.escape(link)}$")  # the accessible name may start with an icon's name
+            page.get_by_role("link", name=ends_with).click()
+            expect(page.get_by_role("heading", name=ends_with).first).to_be_visible()
             if name == "build":
                 page.get_by_text("hat (off in baseline)").click()
+            if name == "sensitivity":  # the take-home naloxone difference, by the overdose assumptions
+                page.get_by_role("combobox", name="Answer to explain").click()
+                page.get_by_role("option", name="naloxone_take_home minus baseline").click()
+                page.get_by_role("combobox", name="Parameter groups to vary").click()
+                page.keyboard.press("Backspace")  # keep "overdose", drop "naloxone"
+                page.keyboard.press("Escape")
+                page.get_by_role("button", name="Find the assumptions that matter").click()
+                expect(page.get_by_test_id("stImage")).to_be_visible()
             page.wait_for_timeout(1500)
             page.screenshot(path=OUT / f"{name}.png")
         browser.close()

@@ -273,6 +273,12 @@ def summary(table: pd.DataFrame, method: str, outcome_text: str, n_evaluations: 
         "Ranges are the table's plausible ranges, not probability distributions: the ranking says which ranges "
         "matter, so which evidence would narrow the answer most.",
     ]
+    if method == "oat" and not np.isfinite(r["low"]).any():
+        lines.append(
+            "These swings come from one seed per design point. Every point shares its random numbers, so a "
+            "parameter that does not act on the outcome scores exactly zero, but swings of a few events can be "
+            "run-to-run noise: run with --seeds 3 or more for 90% intervals on each swing."
+        )
     return "\n".join(lines) + "\n"
 
 
