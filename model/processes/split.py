@@ -22,5 +22,6 @@ def split(v: np.ndarray, p) -> tuple[np.ndarray, np.ndarray]:
             return below, np.where(below, v / p, (v - p) / (1.0 - p))
     p = np.asarray(p, dtype=np.float64)
     below = v < p
-    # Where p is 0 (or 1) the outcome is certain and v passes on unchanged.
-    return below, np.where(below, v / np.where(p > 0, p, 1.0), (v - p) / np.where(p < 1, 1.0 - p, 1.0))
+    # Where p is 0 (or 1) the outcome is certain and v passes on unchanged; a tiny p overflows only where unused.
+    with np.errstate(over="ignore"):
+        return below, np.where(below, v / np.where(p > 0, p, 1.0), (v - p) / np.where(p < 1, 1.0 - p, 1.0))
