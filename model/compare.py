@@ -268,29 +268,26 @@ def by_area(scenarios, runs, results, metric: str, start: str, end: str) -> pd.D
 def by_ethnicity(scenarios, runs, results, start: str, end: str) -> pd.DataFrame:
     """Possession detections, charges and cautions by ethnic group over the period (mean of runs), the rates of
     charge and caution per 100 detections, and the paired differences in charges and cautions from the base."""
+    kinds = ("possession_detections", "possession_charges", "possession_cautions")
+    per = {  # scenario -> (group, kind) -> per-run totals
+        s.name: {
+            (e, k): np.array([area_totals(a, period_weeks(s, start, end), f"{k}_{e}").sum() for a in arrays])
+            for e in ETH_NAMES
+            for k in kinds
+        }
+        for s, arrays in zip(scenarios, _per_scenario(scenarios, runs, results).values(), strict=True)
+    }
+    base = per[scenarios[0].name]
     rows = []
-    arrays_by = _per_scenario(scenarios, runs, results)
-    base = scenarios[0]
-    for s in scenarios:
-        weeks = period_weeks(s, start, end)
+    for name, totals_ in per.items():
         for e in ETH_NAMES:
-            per_run = {
-                k: np.array([area_totals(a, weeks, f"{k}_{e}").sum() for a in arrays_by[s.name]])
-                for k in ("possession_detections", "possession_charges", "possession_cautions")
-            }
-            base_run = {
-                k: np.array(
-                    [area_totals(a, period_weeks(base, start, end), f"{k}_{e}").sum() for a in arrays_by[base.name]]
-                )
-                for k in ("possession_charges", "possession_cautions")
-            }
-            det = per_run["possession_detections"].mean()
-            row = dict(scenario=s.name, group=e.replace("_", "/"), detections=det)
+            det = totals_[(e, "possession_detections")].mean()
+            row = dict(scenario=name, group=e.replace("_", "/"), detections=det)
             for k, label in (("possession_charges", "charges"), ("possession_cautions", "cautions")):
-                mean, lo, hi = interval(per_run[k] - base_run[k])
+                mean, lo, hi = interval(totals_[(e, k)] - base[(e, k)])
                 row |= {
-                    label: per_run[k].mean(),
-                    f"{label}_per_100_detections": 100 * per_run[k].mean() / det if det > 0 else float("nan"),
+                    label: totals_[(e, k)].mean(),
+                    f"{label}_per_100_detections": 100 * totals_[(e, k)].mean() / det if det > 0 else float("nan"),
                     f"{label}_diff_mean": mean,
                     f"{label}_diff_low": lo,
                     f"{label}_diff_high": hi,

@@ -167,6 +167,15 @@ def close(fig: Figure) -> None:
     plt.close(fig)
 
 
+def render(make, fmt: str) -> bytes:
+    """Draw a figure with `make()` and return it as PNG or SVG bytes (the figure is closed)."""
+    fig = make()
+    try:
+        return to_bytes(fig, fmt)
+    finally:
+        close(fig)
+
+
 def tornado(ranked: pd.DataFrame, centre: float, outcome_text: str, top: int = 15) -> Figure:
     """One-at-a-time sensitivity: for each parameter, the outcome at the low and the high end of its range."""
     r = ranked.head(top).iloc[::-1]

@@ -21,16 +21,7 @@ def chart(make: Callable, key: str, stem: str, alt: str, outcomes: tuple[str, ..
     assumptions it depends on. `make` returns a matplotlib figure; `alt` describes it for screen readers."""
     cache = st.session_state.setdefault(_PNG, {})
     if key not in cache:
-        fig = make()
-        cache[key] = charts.to_bytes(fig, "png")
-        charts.close(fig)
-
-    def svg() -> bytes:
-        fig = make()
-        try:
-            return charts.to_bytes(fig, "svg")
-        finally:
-            charts.close(fig)
+        cache[key] = charts.render(make, "png")
 
     st.image(cache[key], caption=alt, width="stretch")
     a, b, c = st.columns([1, 1, 4])
@@ -38,7 +29,13 @@ def chart(make: Callable, key: str, stem: str, alt: str, outcomes: tuple[str, ..
         "PNG", cache[key], f"{stem}.png", "image/png", key=f"png_{key}", on_click="ignore", icon=":material/image:"
     )
     b.download_button(
-        "SVG", svg, f"{stem}.svg", "image/svg+xml", key=f"svg_{key}", on_click="ignore", icon=":material/image:"
+        "SVG",
+        lambda: charts.render(make, "svg"),
+        f"{stem}.svg",
+        "image/svg+xml",
+        key=f"svg_{key}",
+        on_click="ignore",
+        icon=":material/image:",
     )
     if outcomes:
         with c:

@@ -53,17 +53,17 @@ for stem_, make in figures.items():
     a, b, d = st.columns([3, 1, 1])
     a.markdown(f"`{stem_}`")
 
-    def render(make=make, fmt="png"):
-        fig = make()
-        try:
-            return charts.to_bytes(fig, fmt)
-        finally:
-            charts.close(fig)
-
-    b.download_button("PNG", render, f"{stem_}.png", "image/png", key=f"export_png_{stem_}", on_click="ignore")
+    b.download_button(
+        "PNG",
+        lambda m=make: charts.render(m, "png"),
+        f"{stem_}.png",
+        "image/png",
+        key=f"export_png_{stem_}",
+        on_click="ignore",
+    )
     d.download_button(
         "SVG",
-        lambda r=render: r(fmt="svg"),
+        lambda m=make: charts.render(m, "svg"),
         f"{stem_}.svg",
         "image/svg+xml",
         key=f"export_svg_{stem_}",

@@ -17,8 +17,9 @@ from webapp.labels import depends_on, label
 from webapp.runs import RunCache
 from webapp.widgets import chart, table_downloads
 
-#: Seconds per full-scale run on one core, for the time estimate shown before running.
-SECONDS_PER_RUN = 2.6
+#: Seconds per full-scale run on one core, for the estimate shown before running: measured on the 2-core
+#: development machine (Morris over all parameters: 1,640 runs in 1,466 s on 2 workers; docs/sensitivity.md).
+SECONDS_PER_RUN = 1.8
 
 st.title("Assumptions that matter")
 st.markdown(
