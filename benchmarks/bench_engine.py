@@ -20,8 +20,6 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(ROOT / "benchmarks"))
 
 
 def main() -> None:
@@ -31,8 +29,8 @@ def main() -> None:
 
     from per_agent import PerAgentModel
 
-    from model.model import DrugMarketModel
-    from model.scenario import load_scenario, with_changes
+    from drugsim.model import DrugMarketModel
+    from drugsim.scenario import load_scenario, with_changes
 
     baseline = load_scenario(ROOT / "scenarios" / "baseline.toml")
 
@@ -43,7 +41,7 @@ def main() -> None:
             [
                 sys.executable,
                 "-m",
-                "model.cli",
+                "drugsim.cli",
                 "run",
                 str(ROOT / "scenarios/baseline.toml"),
                 "--seed",

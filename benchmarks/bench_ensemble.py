@@ -8,13 +8,11 @@ from __future__ import annotations
 
 import argparse
 import os
-import sys
 import time
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
 
 
 def main() -> None:
@@ -22,8 +20,8 @@ def main() -> None:
     ap.add_argument("--runs", type=int, default=6)
     args = ap.parse_args()
 
-    from model.ensemble import plan, run_ensemble
-    from model.scenario import load_scenario
+    from drugsim.ensemble import plan, run_ensemble
+    from drugsim.scenario import load_scenario
 
     runs = plan([load_scenario(ROOT / "scenarios" / "baseline.toml")], args.runs)
     t0 = time.perf_counter()

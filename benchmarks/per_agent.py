@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import mesa
 
-from model.calendar import WEEKS_PER_YEAR, Calendar, weekly_prob
-from model.market.agents import poisson_small
-from model.population import Kind, Population, Status
-from model.rng import stream
+from drugsim.calendar import WEEKS_PER_YEAR, Calendar, weekly_prob
+from drugsim.market.agents import poisson_small
+from drugsim.population import Kind, Population, Status
+from drugsim.rng import stream
 
 
 class Person(mesa.Agent):

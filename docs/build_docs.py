@@ -15,11 +15,10 @@ import sys
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-sys.path.insert(0, str(HERE.parent))
-sys.path.insert(0, str(HERE.parent / "tests"))
+sys.path.insert(0, str(HERE.parent / "tests"))  # the validation cases are test data
 
-from model.parameters import parameter_table  # noqa: E402
-from model.scenario import MAX_SCENARIO_BYTES, ScenarioError, parse_scenario  # noqa: E402
+from drugsim.parameters import parameter_table  # noqa: E402
+from drugsim.scenario import MAX_SCENARIO_BYTES, ScenarioError, parse_scenario  # noqa: E402
 
 _PLACEHOLDER = re.compile(r"^\{\{params:\s*(.+?)\s*\}\}$", re.M)
 

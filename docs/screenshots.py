@@ -8,15 +8,13 @@ Usage: python docs/screenshots.py   (needs Chromium: apt-get install chromium)
 from __future__ import annotations
 
 import re
-import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
 
 from playwright.sync_api import expect, sync_playwright  # noqa: E402
 
-from webapp.serve import CHROMIUM_ARGS, chromium, serve  # noqa: E402
+from drugsim.webapp.serve import CHROMIUM_ARGS, chromium, serve  # noqa: E402
 
 OUT = ROOT / "docs" / "screenshots"
 WIDTH, HEIGHT = 1366, 2300  # a laptop's width; tall enough to show each page's main content

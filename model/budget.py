@@ -11,8 +11,8 @@ import tomllib
 import numpy as np
 import pandas as pd
 
-from model.compare import COSTS_AVOIDED, SPENDING, _ratio, t95
-from model.scenario import ResolvedScenario, with_changes
+from drugsim.compare import COSTS_AVOIDED, SPENDING, _ratio, t95
+from drugsim.scenario import ResolvedScenario, with_changes
 
 #: Library scenarios that are funded policy options (stress tests, the baseline and ready-made packages are not).
 DEFAULT_OPTIONS = (

@@ -22,11 +22,11 @@ from pathlib import Path
 
 import numpy as np
 
-from model.calendar import Calendar
-from model.calibration import CALIBRATION_DIR, Target, last_end, load_targets, loss
-from model.parameters import parameter_table
-from model.runner import run_one
-from model.scenario import ResolvedScenario, with_changes
+from drugsim.calendar import Calendar
+from drugsim.parameters import parameter_table
+from drugsim.runner import run_one
+from drugsim.scenario import ResolvedScenario, with_changes
+from drugsim.targets import CALIBRATION_DIR, Target, last_end, load_targets, loss
 
 #: Accepted draws: re-evaluated loss within this factor of the best.
 ACCEPT_FACTOR = 1.5

@@ -11,12 +11,12 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from model.calendar import Calendar
-from model.calibration import Target, load_targets
-from model.metrics import INDEX, METRICS
-from model.parameters import parameter_table
-from model.runner import run_one
-from model.scenario import ResolvedScenario, with_changes
+from drugsim.calendar import Calendar
+from drugsim.metrics import INDEX, METRICS
+from drugsim.parameters import parameter_table
+from drugsim.runner import run_one
+from drugsim.scenario import ResolvedScenario, with_changes
+from drugsim.targets import Target, load_targets
 
 REPORT_END = "2024-12-31"  # the last holdout figure
 

@@ -14,8 +14,8 @@ from pathlib import Path
 def _run(args) -> int:
     import pandas as pd
 
-    from model.results import ResultsError, annual_summary, check_writable, manifest
-    from model.runner import run_scenario
+    from drugsim.results import ResultsError, annual_summary, check_writable, manifest
+    from drugsim.runner import run_scenario
 
     (scenario,) = _load([args.scenario])
     seeds = list(range(args.seeds)) if args.seeds else [args.seed]
@@ -31,14 +31,57 @@ def _run(args) -> int:
     frame = run_scenario(scenario, seeds)
     wall = time.perf_counter() - t0
     _write(out, frame, manifest(scenario, seeds, wall, len(frame)), args.overwrite)
-    with pd.option_context("display.width", 200, "display.max_columns", 20, "display.float_format", "{:,.0f}".format):
-        print(
-            f"{scenario.name}: {len(seeds)} seed(s), {scenario.start} to {scenario.end}, "
-            f"{wall:.1f} s. Annual totals, West Midlands (stocks: mean over the year):"
+    summary = annual_summary(frame)
+    if args.json:
+        years = {str(y): {m: float(v) for m, v in summary[y].items()} for y in summary.columns}
+        _print_json(
+            {
+                "scenario": scenario.name,
+                "seeds": seeds,
+                "wall_time_seconds": round(wall, 3),
+                "out": str(out),
+                "annual_totals": years,
+            }
         )
-        print(annual_summary(frame).to_string())
+        return 0
+    if not args.quiet:
+        with pd.option_context(
+            "display.width", 200, "display.max_columns", 20, "display.float_format", "{:,.0f}".format
+        ):
+            print(
+                f"{scenario.name}: {len(seeds)} seed(s), {scenario.start} to {scenario.end}, "
+                f"{wall:.1f} s. Annual totals, West Midlands (stocks: mean over the year):"
+            )
+            print(summary.to_string())
     print(f"wrote {out}/results.parquet and {out}/manifest.json")
     return 0
+
+
+def _print_json(data) -> None:
+    print(json.dumps(data, indent=2, default=str))
+
+
+#: The optional libraries behind each extra (`pip install 'drugsim[EXTRA]'`), by import name.
+EXTRAS = {
+    "app": ("streamlit", "openpyxl", "matplotlib", "SALib"),
+    "calibrate": ("optuna", "cmaes", "matplotlib"),
+    "sensitivity": ("SALib", "matplotlib"),
+    "cluster": ("distributed",),
+}
+
+
+def _need(extra: str, what: str) -> None:
+    """Stop with the install command if `what` needs an extra that is not installed."""
+    import importlib.util
+
+    missing = [m for m in EXTRAS[extra] if importlib.util.find_spec(m) is None]
+    if missing:
+        print(
+            f"drugsim: {what} needs the '{extra}' extra ({', '.join(missing)} not installed): "
+            f"pip install 'drugsim[{extra}]'",
+            file=sys.stderr,
+        )
+        raise _Stop(2)
 
 
 class _Stop(Exception):
@@ -49,7 +92,7 @@ class _Stop(Exception):
 
 
 def _load(paths) -> list:
-    from model.scenario import ScenarioError, load_scenario
+    from drugsim.scenario import ScenarioError, load_scenario
 
     try:
         return [load_scenario(p) for p in paths]
@@ -60,9 +103,9 @@ def _load(paths) -> list:
 
 def _ensemble_setup(args):
     """Period, a writable results folder, calibration draws, and the store that lets an ensemble resume."""
-    from model.calibrate import read_draws
-    from model.ensemble import RunStore
-    from model.results import ResultsError, check_writable
+    from drugsim.calibrate import read_draws
+    from drugsim.ensemble import RunStore
+    from drugsim.results import ResultsError, check_writable
 
     start, end = _period(args.period)
     out = Path(args.out)
@@ -71,6 +114,8 @@ def _ensemble_setup(args):
     except ResultsError as e:
         print(f"drugsim: {e}", file=sys.stderr)
         raise _Stop(2) from None
+    if args.dask:
+        _need("cluster", "--dask")
     draws = read_draws() if getattr(args, "draws", 0) else None
     # Finished runs are kept beside the results folder until it is written, so a rerun resumes.
     return start, end, out, RunStore(out.parent / f".{out.name}.runs"), draws
@@ -85,7 +130,7 @@ def _interrupted(store) -> int:
 
 
 def _write(out, frame, meta, overwrite, extra=None) -> None:
-    from model.results import ResultsError, write_results
+    from drugsim.results import ResultsError, write_results
 
     try:
         write_results(out, frame, meta, overwrite, extra=extra)
@@ -94,11 +139,15 @@ def _write(out, frame, meta, overwrite, extra=None) -> None:
         raise _Stop(1) from None
 
 
+#: Set by --quiet and --json: no progress bars.
+_QUIET = False
+
+
 def _progress_bar(label: str):
-    """A progress callback that draws a bar on stderr (tqdm)."""
+    """A progress callback that draws a bar on stderr (tqdm); none with --quiet or --json, or off a terminal."""
     from tqdm import tqdm
 
-    bar = tqdm(total=None, desc=label, unit="run", file=sys.stderr, disable=None)
+    bar = tqdm(total=None, desc=label, unit="run", file=sys.stderr, disable=True if _QUIET else None)
 
     def update(done: int, total: int) -> None:
         bar.total = total
@@ -115,10 +164,10 @@ def _compare(args) -> int:
 
     import pandas as pd
 
-    from model.compare import compare, paired_totals
-    from model.ensemble import make_executor, plan, run_ensemble
-    from model.results import manifest
-    from model.runner import tidy
+    from drugsim.compare import compare, paired_totals
+    from drugsim.ensemble import make_executor, plan, run_ensemble
+    from drugsim.results import manifest
+    from drugsim.runner import tidy
 
     scenarios = _load(args.scenarios)
     start, end, out, store, draws = _ensemble_setup(args)
@@ -167,6 +216,21 @@ def _compare(args) -> int:
         "cost_per_death_averted_gbp",
     ]
     show = table[table.outcome.isin(headline) & (table.scenario != scenarios[0].name)]
+    if args.json:
+        _print_json(
+            {
+                "runs": len(runs),
+                "wall_time_seconds": round(wall, 3),
+                "period": [start, end],
+                "base": scenarios[0].name,
+                "out": str(out),
+                "comparison": table.to_dict(orient="records"),
+            }
+        )
+        return 0
+    if args.quiet:
+        print(f"wrote {out}/comparison.csv, results.parquet and manifest.json")
+        return 0
     with pd.option_context("display.width", 200, "display.float_format", "{:,.1f}".format):
         print(
             f"{len(runs)} runs in {wall:.0f} s; {start} to {end}; differences against {scenarios[0].name} "
@@ -182,18 +246,12 @@ def _budget(args) -> int:
 
     import pandas as pd
 
-    from model.budget import DEFAULT_OPTIONS, mixes, rank
-    from model.compare import SPENDING, paired_totals
-    from model.ensemble import make_executor, plan, run_ensemble
-    from model.results import manifest
+    from drugsim.budget import DEFAULT_OPTIONS, mixes, rank
+    from drugsim.compare import SPENDING, paired_totals
+    from drugsim.ensemble import make_executor, plan, run_ensemble
+    from drugsim.results import manifest
 
-    scenario_dir = Path(__file__).resolve().parent.parent / "scenarios"
-    base, *options = _load(
-        [
-            args.base or scenario_dir / "baseline.toml",
-            *(args.options or [scenario_dir / f"{n}.toml" for n in DEFAULT_OPTIONS]),
-        ]
-    )
+    base, *options = _load([args.base or "baseline", *(args.options or DEFAULT_OPTIONS)])
     start, end, out, store, draws = _ensemble_setup(args)
     t0 = time.perf_counter()
     try:
@@ -254,39 +312,68 @@ def _period(text: str) -> tuple[str, str]:
 
 
 def _validate(args) -> int:
-    from model.scenario import ScenarioError, load_scenario
+    from drugsim.scenario import ScenarioError, load_scenario
 
     status = 0
+    report = []
     for path in args.scenarios:
         try:
             s = load_scenario(path)
-            print(f"ok  {path}: {s.name} ({s.start} to {s.end}), {len(s.interventions)} interventions")
-            for w in s.warnings:
-                print(f"    warning: {w}")
+            report.append({"file": str(path), "ok": True, "name": s.name, "warnings": s.warnings})
+            if not args.json:
+                print(f"ok  {path}: {s.name} ({s.start} to {s.end}), {len(s.interventions)} interventions")
+                for w in s.warnings:
+                    print(f"    warning: {w}")
         except ScenarioError as e:
-            print(f"bad {e}", file=sys.stderr)
+            report.append({"file": str(path), "ok": False, "error": str(e)})
+            if not args.json:
+                print(f"bad {e}", file=sys.stderr)
             status = 2
+    if args.json:
+        _print_json(report)
     return status
+
+
+def _calibration_out(args, base_file: Path) -> Path:
+    """Where `calibrate` writes: --out; with --quick, results/calibration-quick; otherwise the calibration folder of
+    the project the base scenario belongs to (the clone, or a folder made by `drugsim init`), never the installed
+    package's read-only copy."""
+    from drugsim.library import LIBRARY_ROOT, SOURCE_TREE, project_root
+
+    if args.out:
+        return Path(args.out)
+    if args.quick:
+        return Path("results/calibration-quick")
+    root = project_root(base_file.parent)
+    if root is None or (root == LIBRARY_ROOT and not SOURCE_TREE):
+        print(
+            "drugsim: calibrate would overwrite the installed package's calibration; give --out FOLDER, or make a "
+            "folder of your own with `drugsim init DIR` and calibrate its scenarios/baseline.toml",
+            file=sys.stderr,
+        )
+        raise _Stop(2)
+    return root / "calibration"
 
 
 def _calibrate(args) -> int:
     import tomllib
 
-    from model.calibrate import Settings, fit, read_draws, write_fit
-    from model.calibration import CALIBRATION_DIR
-    from model.calibration_report import write_report
-    from model.ensemble import make_executor
-    from model.scenario import ScenarioError, load_scenario
+    _need("calibrate", "drugsim calibrate")
+    from drugsim.calibrate import Settings, fit, read_draws, write_fit
+    from drugsim.calibration_report import write_report
+    from drugsim.ensemble import make_executor
+    from drugsim.scenario import ScenarioError, find_scenario, load_scenario
 
     settings = Settings.quick(args.workers) if args.quick else Settings(workers=args.workers)
     changes = {k: v for k, v in (("trials", args.trials), ("seeds", args.seeds)) if v}
     settings = Settings(**{**settings.__dict__, **changes})
-    out = Path(args.out) if args.out else (Path("results/calibration-quick") if args.quick else CALIBRATION_DIR)
     try:
-        base = load_scenario(args.scenario)
+        base_file = find_scenario(args.scenario)
+        base = load_scenario(base_file)
     except ScenarioError as e:
         print(f"drugsim: scenario refused.\n{e}", file=sys.stderr)
         return 2
+    out = _calibration_out(args, base_file)
     t0 = time.perf_counter()
     with make_executor(settings.workers, args.dask) as pool:
         if args.report_only:
@@ -311,13 +398,14 @@ def _calibrate(args) -> int:
 def _sensitivity(args) -> int:
     import shutil
 
+    _need("sensitivity", "drugsim sensitivity")
     import pandas as pd
 
-    from model.ensemble import make_executor
-    from model.metrics import METRICS
-    from model.results import manifest
-    from model.sensitivity import Outcome, SensitivityError, check_size, choose_parameters, default_n, run, summary
-    from webapp import charts
+    from drugsim.ensemble import make_executor
+    from drugsim.metrics import METRICS
+    from drugsim.results import manifest
+    from drugsim.sensitivity import Outcome, SensitivityError, check_size, choose_parameters, default_n, run, summary
+    from drugsim.webapp import charts
 
     (scenario,) = _load([args.scenario])
     against = _load([args.against])[0] if args.against else None
@@ -381,14 +469,70 @@ def _sensitivity(args) -> int:
 
 
 def _parameters(args) -> int:
-    from model.parameters import parameter_table
+    from drugsim.parameters import parameter_table
 
-    for p in parameter_table().values():
-        if args.group and p.group != args.group:
-            continue
+    rows = [p for p in parameter_table().values() if not args.group or p.group == args.group]
+    if args.json:
+        from dataclasses import asdict
+
+        _print_json([asdict(p) for p in rows])
+        return 0
+    for p in rows:
         print(f"{p.name} = {p.value:g} {p.unit} (range {p.low:g}-{p.high:g}) [{p.group}]")
         print(f"    {p.meaning}\n    source: {p.source}")
     return 0
+
+
+def _init(args) -> int:
+    """Copy the scenario library and the calibration into a new folder of the user's, to edit and run."""
+    import shutil
+    import tempfile
+
+    from drugsim.library import CALIBRATION_DIR, SCENARIO_DIR
+
+    out = Path(args.folder)
+    if out.exists() and (not out.is_dir() or any(out.iterdir())):
+        print(
+            f"drugsim: {out} exists and is not an empty folder; nothing was written (name a new folder)",
+            file=sys.stderr,
+        )
+        return 2
+    data = shutil.ignore_patterns("__init__.py", "__pycache__")
+    try:
+        out.resolve().parent.mkdir(parents=True, exist_ok=True)
+        # Built beside the target and renamed into place, so the folder appears whole or not at all.
+        tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.partial-", dir=out.resolve().parent))
+        try:
+            shutil.copytree(SCENARIO_DIR, tmp / "scenarios", ignore=data)
+            shutil.copytree(CALIBRATION_DIR, tmp / "calibration", ignore=data)
+            if out.exists():
+                out.rmdir()  # empty, checked above
+            tmp.rename(out)
+        except BaseException:
+            shutil.rmtree(tmp, ignore_errors=True)
+            raise
+    except OSError as e:
+        print(f"drugsim: cannot write {out}: {e.strerror or e}; nothing was written", file=sys.stderr)
+        return 1
+    print(
+        f"wrote {out}/scenarios (the scenario library) and {out}/calibration (the fit they use).\n"
+        f"Edit or add scenarios there, then e.g.: drugsim run {out}/scenarios/baseline.toml"
+    )
+    return 0
+
+
+def _app(args) -> int:
+    import subprocess
+
+    _need("app", "drugsim app")
+    from drugsim.webapp.launch import command
+
+    port = args.port or 8501
+    print(f"drugsim app: http://127.0.0.1:{port} (this machine only); Ctrl-C stops it", file=sys.stderr)
+    try:
+        return subprocess.call(command(port))
+    except KeyboardInterrupt:
+        return 0
 
 
 def _ensemble_options(parser, seeds: int = 10, seeds_help: str = "paired runs per scenario") -> None:
@@ -405,42 +549,59 @@ def _ensemble_options(parser, seeds: int = 10, seeds_help: str = "paired runs pe
     parser.add_argument("--overwrite", action="store_true", help="replace an existing results folder")
 
 
+def _output_options(parser, json_: bool = True) -> None:
+    """--quiet, and --json where a command has a result worth scripting against."""
+    parser.add_argument("-q", "--quiet", action="store_true", help="no progress bars or tables; only what was written")
+    if json_:
+        parser.add_argument("--json", action="store_true", help="print the result as JSON on stdout")
+
+
 def main(argv: list[str] | None = None) -> int:
+    from drugsim._version import __version__
+
     ap = argparse.ArgumentParser(prog="drugsim", description=__doc__)
+    ap.add_argument("--version", action="version", version=f"drugsim {__version__}")
     sub = ap.add_subparsers(dest="command", required=True)
     run = sub.add_parser("run", help="run a scenario and write results.parquet + manifest.json")
-    run.add_argument("scenario", help="scenario TOML file, e.g. scenarios/baseline.toml")
+    run.add_argument("scenario", help="a scenario file, or a library scenario's name (e.g. baseline)")
     seeds = run.add_mutually_exclusive_group()
     seeds.add_argument("--seed", type=int, default=0, help="the one seed to run (default 0)")
     seeds.add_argument("--seeds", type=int, help="run seeds 0..N-1")
     run.add_argument("--out", help="results folder (default results/<scenario name>)")
     run.add_argument("--overwrite", action="store_true", help="replace an existing results folder")
+    _output_options(run)
     run.set_defaults(func=_run)
     val = sub.add_parser("validate", help="check scenario files without running them")
-    val.add_argument("scenarios", nargs="+")
+    val.add_argument("scenarios", nargs="+", help="scenario files or library names")
+    val.add_argument("--json", action="store_true", help="print the verdicts as JSON on stdout")
     val.set_defaults(func=_validate)
     cmp_ = sub.add_parser("compare", help="paired ensembles of scenarios against the first, with economics")
-    cmp_.add_argument("scenarios", nargs="+", help="BASE.toml OTHER.toml ...")
+    cmp_.add_argument("scenarios", nargs="+", help="BASE OTHER ... (files or library names, e.g. baseline hat_pilot)")
     _ensemble_options(cmp_)
+    _output_options(cmp_)
     cmp_.set_defaults(func=_compare)
     bud = sub.add_parser("budget", help="rank levers and two-lever mixes that fit a budget over a period")
     bud.add_argument("--budget", type=float, required=True, help="budget in GBP over the period")
     bud.add_argument("--options", nargs="+", help="option scenario files (default: the library's funded levers)")
-    bud.add_argument("--base", help="base scenario (default scenarios/baseline.toml)")
+    bud.add_argument("--base", help="base scenario (default: the library's baseline)")
     _ensemble_options(bud)
+    _output_options(bud, json_=False)
     bud.set_defaults(func=_budget)
     cal = sub.add_parser("calibrate", help="fit the free parameters to the reports' fitting targets")
-    cal.add_argument("--scenario", default=str(Path(__file__).resolve().parent.parent / "scenarios" / "baseline.toml"))
+    cal.add_argument("--scenario", default="baseline", help="the base scenario (default: the library's baseline)")
     cal.add_argument("--quick", action="store_true", help="a small search for a first try or CI (minutes)")
     cal.add_argument("--trials", type=int, help="number of Optuna trials")
     cal.add_argument("--seeds", type=int, help="seeds per trial")
     cal.add_argument("--workers", type=int, default=os.cpu_count() or 1, help="local worker processes")
     cal.add_argument("--dask", metavar="ADDRESS", help="run trials on a Dask cluster, e.g. tcp://host:8786")
-    cal.add_argument("--out", help="output folder (default calibration/, or results/calibration-quick with --quick)")
+    cal.add_argument(
+        "--out",
+        help="output folder (default: the base scenario's project calibration/; --quick: results/calibration-quick)",
+    )
     cal.add_argument("--report-only", action="store_true", help="only rewrite REPORT.md from the fitted files")
     cal.set_defaults(func=_calibrate)
     sen = sub.add_parser("sensitivity", help="which assumptions drive an outcome (one at a time, Morris or Sobol)")
-    sen.add_argument("scenario", help="scenario TOML file")
+    sen.add_argument("scenario", help="scenario file or library name")
     sen.add_argument("--outcome", required=True, help="metric whose total over --period is measured, e.g. drug_deaths")
     sen.add_argument("--against", metavar="BASE.toml", help="measure the scenario minus this base (paired)")
     sen.add_argument("--method", choices=["oat", "morris", "sobol"], default="morris")
@@ -449,16 +610,26 @@ def main(argv: list[str] | None = None) -> int:
     sen.add_argument("--n", type=int, help="Morris trajectories (default 10) or Sobol base sample (default 64)")
     sen.add_argument("--seed", type=int, default=1, help="seed of the design and of bootstrap intervals")
     _ensemble_options(sen, seeds=1, seeds_help="runs per design point, same seeds at every point")
+    _output_options(sen, json_=False)
     sen.set_defaults(func=_sensitivity)
     par = sub.add_parser("parameters", help="list the parameter table with sources")
     par.add_argument("--group", help="only this group (e.g. overdose, divert, cltf)")
+    par.add_argument("--json", action="store_true", help="print the table as JSON on stdout")
     par.set_defaults(func=_parameters)
+    ini = sub.add_parser("init", help="copy the scenario library and calibration into a new folder to edit")
+    ini.add_argument("folder", help="a new (or empty) folder")
+    ini.set_defaults(func=_init)
+    app = sub.add_parser("app", help="start the app at http://127.0.0.1:8501 (needs drugsim[app])")
+    app.add_argument("--port", type=int, help="port (default 8501)")
+    app.set_defaults(func=_app)
     args = ap.parse_args(argv)
+    global _QUIET
+    _QUIET = bool(getattr(args, "quiet", False) or getattr(args, "json", False))
     if getattr(args, "seeds", None) is not None and args.seeds < 1:
         ap.error("--seeds must be at least 1")
     import logging
 
-    from model.ensemble import RunFailed, WorkerDied
+    from drugsim.ensemble import RunFailed, WorkerDied
 
     logging.basicConfig(level=logging.WARNING, format="drugsim: %(message)s")
     try:
@@ -468,6 +639,27 @@ def main(argv: list[str] | None = None) -> int:
     except (WorkerDied, RunFailed) as e:
         print(f"drugsim: {e}", file=sys.stderr)
         return 1
+    except BrokenPipeError:
+        # The reader went away (`drugsim parameters | head`): not an error. Python would complain again when it
+        # flushes stdout at exit, so stdout is pointed at /dev/null first.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
+    except Exception as e:  # a bug: one line for the user, the detail in a log file
+        return _bug(e)
+
+
+def _bug(e: Exception) -> int:
+    import tempfile
+    import traceback
+
+    log = Path(tempfile.gettempdir()) / f"drugsim-error-{os.getpid()}.log"
+    try:
+        log.write_text("".join(traceback.format_exception(e)))
+        where = f"details in {log}"
+    except OSError:
+        where = "no log could be written"
+    print(f"drugsim: internal error ({type(e).__name__}: {str(e)[:200]}); {where}. Please report it.", file=sys.stderr)
+    return 70  # EX_SOFTWARE
 
 
 if __name__ == "__main__":

@@ -11,11 +11,11 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from model.calendar import WEEKS_PER_YEAR, Calendar
-from model.metrics import INDEX, METRICS
-from model.parameters import AREAS
-from model.population import ETH_NAMES
-from model.scenario import ResolvedScenario
+from drugsim.calendar import WEEKS_PER_YEAR, Calendar
+from drugsim.metrics import INDEX, METRICS
+from drugsim.parameters import AREAS
+from drugsim.population import ETH_NAMES
+from drugsim.scenario import ResolvedScenario
 
 #: Outcomes compared by default (stocks are averaged over the period, flows summed).
 OUTCOMES = (

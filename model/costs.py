@@ -6,11 +6,11 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from model.calendar import WEEKS_PER_YEAR, Calendar
-from model.interventions import REGISTRY
-from model.levers import N_LA
-from model.population import NEVER, Status
-from model.processes import naloxone_kits as kits
+from drugsim.calendar import WEEKS_PER_YEAR, Calendar
+from drugsim.interventions import REGISTRY
+from drugsim.levers import N_LA
+from drugsim.population import NEVER, Status
+from drugsim.processes import naloxone_kits as kits
 
 _N_STATUS = len(Status)
 

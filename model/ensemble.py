@@ -24,8 +24,8 @@ from pathlib import Path
 
 import numpy as np
 
-from model.runner import run_one
-from model.scenario import ResolvedScenario, with_changes
+from drugsim.runner import run_one
+from drugsim.scenario import ResolvedScenario, with_changes
 
 #: How many times the local pool is replaced after a worker process dies, before the ensemble gives up.
 MAX_RESTARTS = 2

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from model.parameters import AREAS
+from drugsim.parameters import AREAS
 
 N_LA = len(AREAS)
 

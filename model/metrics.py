@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from model.interventions import REGISTRY
-from model.population import ETH_NAMES
+from drugsim.interventions import REGISTRY
+from drugsim.population import ETH_NAMES
 
 
 @dataclass(frozen=True)

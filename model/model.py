@@ -11,21 +11,21 @@ from __future__ import annotations
 import mesa
 import numpy as np
 
-from model.calendar import Calendar
-from model.costs import accounting, record_stocks, status_counts
-from model.interventions import REGISTRY
-from model.levers import N_LA, Levers
-from model.market import Market
-from model.market.agents import CrimeGroup
-from model.metrics import INDEX, NAMES
-from model.population import Kind, Population
-from model.processes.custody import custody
-from model.processes.offending import offending
-from model.processes.overdose import overdose
-from model.processes.policing import DetectionSampler, policing
-from model.processes.treatment import treatment
-from model.processes.use import use_and_purchase
-from model.rng import Streams
+from drugsim.calendar import Calendar
+from drugsim.costs import accounting, record_stocks, status_counts
+from drugsim.interventions import REGISTRY
+from drugsim.levers import N_LA, Levers
+from drugsim.market import Market
+from drugsim.market.agents import CrimeGroup
+from drugsim.metrics import INDEX, NAMES
+from drugsim.population import Kind, Population
+from drugsim.processes.custody import custody
+from drugsim.processes.offending import offending
+from drugsim.processes.overdose import overdose
+from drugsim.processes.policing import DetectionSampler, policing
+from drugsim.processes.treatment import treatment
+from drugsim.processes.use import use_and_purchase
+from drugsim.rng import Streams
 
 #: How often (in weeks) the Mesa DataCollector samples the crime groups.
 COLLECT_EVERY_WEEKS = 13
@@ -35,7 +35,7 @@ class DrugMarketModel(mesa.Model):
     """The West Midlands drug harm and supply model for one scenario and one seed.
 
     Args:
-        scenario: a `ResolvedScenario` (see `model.scenario.load_scenario`).
+        scenario: a `ResolvedScenario` (see `drugsim.scenario.load_scenario`).
         seed: the run's seed; every random stream derives from it.
 
     Example:

@@ -11,8 +11,8 @@ from enum import IntEnum
 
 import numpy as np
 
-from model.calendar import Calendar
-from model.parameters import geography
+from drugsim.calendar import Calendar
+from drugsim.parameters import geography
 
 
 class Status(IntEnum):

@@ -10,12 +10,11 @@ import shutil
 import uuid
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 
-from model.metrics import METRICS
-from model.parameters import FORCE_AREA
-from model.scenario import ResolvedScenario
+from drugsim.metrics import METRICS
+from drugsim.parameters import FORCE_AREA
+from drugsim.scenario import ResolvedScenario
 
 #: The outcomes shown in the printed summary.
 SUMMARY_METRICS = (
@@ -43,10 +42,43 @@ class ResultsError(OSError):
     """The results folder cannot be written; nothing was left half-written."""
 
 
-def manifest(scenario: ResolvedScenario, seeds: list[int], wall_time_s: float, n_rows: int) -> dict:
-    import mesa
+def _git_commit() -> dict | None:
+    """The commit of a clone that drugsim runs from (and whether it has uncommitted changes), or None."""
+    import subprocess
 
-    from model import __version__
+    from drugsim.library import LIBRARY_ROOT, SOURCE_TREE
+
+    if not SOURCE_TREE:
+        return None
+    try:
+
+        def git(*a):
+            return subprocess.run(
+                ["git", *a], cwd=LIBRARY_ROOT, capture_output=True, text=True, timeout=10, check=True
+            ).stdout.strip()
+
+        return {"commit": git("rev-parse", "HEAD"), "uncommitted_changes": bool(git("status", "--porcelain"))}
+    except (OSError, subprocess.SubprocessError):  # no git, or not a repository
+        return None
+
+
+def environment() -> dict:
+    """What produced a result: Python, the platform, every installed package's version and the git commit."""
+    from importlib.metadata import distributions
+
+    packages = {d.metadata["Name"]: d.version for d in distributions() if d.metadata["Name"]}
+    return {
+        "python": platform.python_version(),
+        "implementation": platform.python_implementation(),
+        "platform": platform.platform(),
+        "machine": platform.machine(),
+        "git": _git_commit(),
+        "packages": dict(sorted(packages.items(), key=lambda kv: kv[0].lower())),
+    }
+
+
+def manifest(scenario: ResolvedScenario, seeds: list[int], wall_time_s: float, n_rows: int) -> dict:
+    from drugsim import __version__
 
     return {
         "model": "drugsim",
@@ -67,12 +99,7 @@ def manifest(scenario: ResolvedScenario, seeds: list[int], wall_time_s: float, n
         "interventions": {k: v.model_dump(mode="json") for k, v in scenario.interventions.items()},
         "warnings": scenario.warnings,
         "wall_time_seconds": round(wall_time_s, 3),
-        "environment": {
-            "python": platform.python_version(),
-            "numpy": np.__version__,
-            "pandas": pd.__version__,
-            "mesa": mesa.__version__,
-        },
+        "environment": environment(),
         "results": {
             "file": "results.parquet",
             "rows": n_rows,

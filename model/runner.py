@@ -8,17 +8,17 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from model.calendar import Calendar
-from model.metrics import NAMES
-from model.parameters import AREAS, FORCE_AREA, geography
-from model.scenario import ResolvedScenario, load_scenario
+from drugsim.calendar import Calendar
+from drugsim.metrics import NAMES
+from drugsim.parameters import AREAS, FORCE_AREA, geography
+from drugsim.scenario import ResolvedScenario, load_scenario
 
 AREA_LABELS: tuple[str, ...] = (*geography().names, FORCE_AREA)
 
 
 def run_one(scenario: ResolvedScenario, seed: int) -> np.ndarray:
     """Run one seed; returns the (weeks, metrics, LAs) array of weekly values."""
-    from model.model import DrugMarketModel
+    from drugsim.model import DrugMarketModel
 
     return DrugMarketModel(scenario, seed=seed).run()
 

@@ -18,16 +18,14 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, create_model, model_validator
 
-from model.calendar import EARLIEST, LATEST
-from model.interventions import REGISTRY
-from model.interventions.base import InterventionConfig, Num, check_period
-from model.parameters import check_overrides, defaults
+from drugsim.calendar import EARLIEST, LATEST
+from drugsim.interventions import REGISTRY
+from drugsim.interventions.base import InterventionConfig, Num, check_period
+from drugsim.library import LIBRARY_ROOT, SCENARIO_DIR, library_names, project_root
+from drugsim.parameters import check_overrides, defaults
 
 #: Scenario files larger than this are refused before parsing.
 MAX_SCENARIO_BYTES = 256 * 1024
-#: The scenario library shipped with the project (used to resolve `extends` for uploaded text).
-PROJECT_DIR = Path(__file__).resolve().parent.parent
-SCENARIO_DIR = PROJECT_DIR / "scenarios"
 
 
 class ScenarioError(ValueError):
@@ -127,10 +125,33 @@ def _decode(data: bytes, where: str) -> str:
 
 
 def _read(path: Path) -> str:
-    if not path.is_file():
+    if not path.exists():
         raise ScenarioError(f"{path}: no such scenario file")
+    if not path.is_file():
+        raise ScenarioError(f"{path}: not a regular file (a folder, device or pipe); give a scenario's .toml file")
     _check_size(path.stat().st_size, str(path))  # before reading a huge file into memory
-    return _decode(path.read_bytes(), str(path))
+    try:
+        return _decode(path.read_bytes(), str(path))
+    except OSError as e:
+        raise ScenarioError(f"{path}: cannot be read ({e.strerror})") from None
+
+
+def find_scenario(name_or_path: str | Path) -> Path:
+    """A scenario file: a path to a file, or the name of a library scenario (e.g. "baseline").
+
+    A path that exists wins; a bare name (no folder, no `.toml`) that is not a file here is looked up in the
+    library. The error says where it looked and which names the library has.
+    """
+    path = Path(name_or_path)
+    if path.exists() or path.suffix == ".toml" or len(path.parts) != 1:
+        return path.resolve()
+    candidate = SCENARIO_DIR / f"{path.name}.toml"
+    if candidate.is_file():
+        return candidate
+    raise ScenarioError(
+        f"{name_or_path}: no such scenario file here, and no library scenario of that name "
+        f"(the library has: {', '.join(library_names())})"
+    )
 
 
 def _merge(base: dict, over: dict) -> dict:
@@ -142,19 +163,34 @@ def _merge(base: dict, over: dict) -> dict:
 
 
 def _extends_path(ext: Any, base_dir: Path, where: str) -> Path:
-    if not isinstance(ext, str) or not ext:
-        raise ScenarioError(f"{where}: scenario.extends = {ext!r}: must be a scenario file name such as 'baseline'")
-    candidate = (base_dir / ext).resolve()
-    if candidate.suffix != ".toml":
-        candidate = candidate.with_name(candidate.name + ".toml")
-    # Only scenario files beside the extending file or inside this project can be extended.
-    if not (candidate.is_relative_to(base_dir.resolve()) or candidate.is_relative_to(PROJECT_DIR)):
+    """The file `extends` names: looked for beside the extending file first, then in the scenario library.
+
+    A scenario may extend files in its own folder, in the drugsim project its folder belongs to (`scenarios/` and
+    `calibration/` side by side) or in the library: never anywhere else, whatever links lie on the way (each
+    candidate is resolved, with `.toml` added, before it is checked).
+    """
+    if not isinstance(ext, str) or not ext or "\x00" in ext or len(ext) > 255:
         raise ScenarioError(
-            f"{where}: scenario.extends = {ext!r}: must name a scenario file in the same folder or in this project"
+            f"{where}: scenario.extends = {ext[:80] if isinstance(ext, str) else ext!r}: "
+            "must be a scenario file name such as 'baseline'"
         )
-    if not candidate.is_file():
-        raise ScenarioError(f"{where}: scenario.extends = {ext!r}: no scenario file {candidate}")
-    return candidate
+    name = ext if ext.endswith(".toml") else f"{ext}.toml"
+    looked = []
+    for folder in dict.fromkeys([base_dir.resolve(), SCENARIO_DIR]):
+        try:
+            candidate = (folder / name).resolve()
+        except (OSError, RuntimeError, ValueError):  # a link loop, a name the file system refuses
+            continue
+        roots = [r for r in (folder, project_root(folder), LIBRARY_ROOT if folder == SCENARIO_DIR else None) if r]
+        if not any(candidate.is_relative_to(r) for r in roots):
+            looked.append(f"{folder / name} (outside {folder}: not allowed)")
+            continue
+        if candidate.is_file():
+            return candidate
+        looked.append(str(folder / name))
+    raise ScenarioError(
+        f"{where}: scenario.extends = {ext!r}: no such scenario file; looked for " + " and ".join(looked)
+    )
 
 
 def _chain(text: str, where: str, base_dir: Path, seen: tuple[Path, ...]) -> tuple[dict, list[tuple[str, str]]]:
@@ -263,14 +299,14 @@ def resolve(raw: dict[str, Any], where: str = "<scenario>", files=None) -> Resol
 
 
 def load_scenario(path: str | Path) -> ResolvedScenario:
-    """Load, validate and resolve a scenario file.
+    """Load, validate and resolve a scenario file, or a library scenario given by name.
 
     Example:
-        >>> s = load_scenario("scenarios/baseline.toml")
+        >>> s = load_scenario("baseline")
         >>> s.params["ocu_total_2019"]
         22500.0
     """
-    path = Path(path).resolve()
+    path = find_scenario(path)
     raw, files = _chain(_read(path), str(path), path.parent, (path,))
     return resolve(raw, str(path), files)
 

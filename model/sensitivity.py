@@ -28,11 +28,11 @@ from SALib.analyze import sobol as sobol_analyze
 from SALib.sample import morris as morris_sample
 from SALib.sample import sobol as sobol_sample
 
-from model.compare import interval, period_weeks, totals
-from model.ensemble import Run, run_ensemble
-from model.metrics import METRICS
-from model.parameters import parameter_table
-from model.scenario import ResolvedScenario
+from drugsim.compare import interval, period_weeks, totals
+from drugsim.ensemble import Run, run_ensemble
+from drugsim.metrics import METRICS
+from drugsim.parameters import parameter_table
+from drugsim.scenario import ResolvedScenario
 
 METHODS = ("oat", "morris", "sobol")
 #: The index each method ranks parameters by.

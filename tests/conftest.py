@@ -7,12 +7,12 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from model.calendar import Calendar
-from model.metrics import INDEX
-from model.model import DrugMarketModel
-from model.population import Kind, Status
-from model.runner import run_one
-from model.scenario import load_scenario, with_changes
+from drugsim.calendar import Calendar
+from drugsim.metrics import INDEX
+from drugsim.model import DrugMarketModel
+from drugsim.population import Kind, Status
+from drugsim.runner import run_one
+from drugsim.scenario import load_scenario, with_changes
 
 ROOT = Path(__file__).resolve().parent.parent
 SCENARIOS = ROOT / "scenarios"

@@ -10,13 +10,13 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from model.calendar import WEEKS_PER_YEAR, Calendar
-from model.calibration import CALIBRATION_DIR
-from webapp.labels import HEADLINES, label
+from drugsim.calendar import WEEKS_PER_YEAR, Calendar
+from drugsim.targets import CALIBRATION_DIR
+from drugsim.webapp.labels import HEADLINES, label
 
 ROOT = Path(__file__).resolve().parent.parent
 APP = str(ROOT / "app.py")
-PAGES = ROOT / "webapp" / "pages"
+PAGES = ROOT / "model" / "webapp" / "pages"
 
 
 def table_with(at, column: str):

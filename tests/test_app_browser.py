@@ -14,7 +14,7 @@ import pytest
 from playwright.sync_api import expect, sync_playwright
 from pypdf import PdfReader
 
-from webapp.serve import CHROMIUM_ARGS, chromium, serve
+from drugsim.webapp.serve import CHROMIUM_ARGS, chromium, serve
 
 TIMEOUT_MS = 180_000
 expect.set_options(timeout=TIMEOUT_MS)  # the first comparison starts worker processes and runs the model

@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 from conftest import shorten, total
 
-from model.metrics import INDEX
-from model.runner import run_one
+from drugsim.metrics import INDEX
+from drugsim.runner import run_one
 
 
 @pytest.fixture(scope="module")
@@ -23,7 +23,7 @@ def mean_total(runs, metric, start, end):
 
 def mean_stock(runs, metric, start, end):
     s, rs = runs
-    from model.calendar import Calendar
+    from drugsim.calendar import Calendar
 
     starts = Calendar(s.start, s.end).week_starts()
     sel = (starts >= np.datetime64(start)) & (starts <= np.datetime64(end))

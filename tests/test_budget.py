@@ -10,9 +10,9 @@ import numpy as np
 import pandas as pd
 from conftest import ROOT, SCENARIOS
 
-from model.budget import mixes, rank
-from model.compare import OUTCOMES
-from model.scenario import load_scenario
+from drugsim.budget import mixes, rank
+from drugsim.compare import OUTCOMES
+from drugsim.scenario import load_scenario
 
 
 def fake_runs(deaths: float, spend: float, n: int = 6, noise: float = 1.0) -> pd.DataFrame:
@@ -60,7 +60,7 @@ def test_budget_command_writes_its_table(tmp_path):
         [
             sys.executable,
             "-m",
-            "model.cli",
+            "drugsim.cli",
             "budget",
             "--budget",
             "3000000",

@@ -11,15 +11,15 @@ import numpy as np
 import pytest
 from conftest import ROOT, SCENARIOS, shorten
 
-from model import calibrate
-from model.calendar import Calendar
-from model.calibration import load_targets
-from model.cli import main
-from model.ensemble import make_executor
-from model.metrics import INDEX
-from model.parameters import parameter_table
-from model.runner import run_one
-from model.scenario import load_scenario
+from drugsim import calibrate
+from drugsim.calendar import Calendar
+from drugsim.cli import main
+from drugsim.ensemble import make_executor
+from drugsim.metrics import INDEX
+from drugsim.parameters import parameter_table
+from drugsim.runner import run_one
+from drugsim.scenario import load_scenario
+from drugsim.targets import load_targets
 
 FITTING, HOLDOUT = load_targets("fitting"), load_targets("holdout")
 

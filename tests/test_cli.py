@@ -8,9 +8,9 @@ import pandas as pd
 import pytest
 from conftest import SCENARIOS
 
-from model.cli import main
-from model.metrics import NAMES
-from model.runner import AREA_LABELS
+from drugsim.cli import main
+from drugsim.metrics import NAMES
+from drugsim.runner import AREA_LABELS
 
 REQUIRED = """drug_deaths overdoses overdoses_reversed ocu_active in_treatment in_hat in_rehab in_prison
 acquisitive_crimes crime_cost_gbp possession_detections divert_referrals divert_engaged community_resolutions

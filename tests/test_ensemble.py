@@ -14,10 +14,10 @@ import pandas as pd
 import pytest
 from conftest import ROOT, SCENARIOS, shorten
 
-from model.calibrate import read_draws
-from model.compare import compare, period_weeks, totals
-from model.ensemble import make_executor, plan, run_ensemble
-from model.scenario import load_scenario, with_changes
+from drugsim.calibrate import read_draws
+from drugsim.compare import compare, period_weeks, totals
+from drugsim.ensemble import make_executor, plan, run_ensemble
+from drugsim.scenario import load_scenario, with_changes
 
 
 @pytest.fixture(scope="module")
@@ -94,7 +94,7 @@ def _compare_cmd(base, alt, out):
     return [
         sys.executable,
         "-m",
-        "model.cli",
+        "drugsim.cli",
         "compare",
         str(base),
         str(alt),
@@ -167,7 +167,7 @@ def test_compare_writes_the_comparison_table(tmp_path):
         [
             sys.executable,
             "-m",
-            "model.cli",
+            "drugsim.cli",
             "compare",
             str(SCENARIOS / "baseline.toml"),
             str(SCENARIOS / "hat_pilot.toml"),

@@ -7,11 +7,11 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from model.interventions import REGISTRY
-from model.metrics import INDEX
-from model.parameters import AREAS, parameter_table
-from model.runner import run_one
-from model.scenario import with_changes
+from drugsim.interventions import REGISTRY
+from drugsim.metrics import INDEX
+from drugsim.parameters import AREAS, parameter_table
+from drugsim.runner import run_one
+from drugsim.scenario import with_changes
 
 TABLE = parameter_table()
 EXTREMES = {

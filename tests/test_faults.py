@@ -17,10 +17,10 @@ import pandas as pd
 import pytest
 from conftest import SCENARIOS, shorten
 
-from model.cli import main
-from model.ensemble import LocalPool, RunFailed, RunStore, WorkerDied, plan, run_ensemble
-from model.results import ResultsError, write_results
-from model.runner import run_one
+from drugsim.cli import main
+from drugsim.ensemble import LocalPool, RunFailed, RunStore, WorkerDied, plan, run_ensemble
+from drugsim.results import ResultsError, write_results
+from drugsim.runner import run_one
 
 END = "2019-03-31"
 

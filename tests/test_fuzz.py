@@ -14,9 +14,9 @@ from conftest import SCENARIOS
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from model.interventions import REGISTRY
-from model.parameters import AREAS, parameter_table
-from model.scenario import ResolvedScenario, ScenarioError, parse_scenario
+from drugsim.interventions import REGISTRY
+from drugsim.parameters import AREAS, parameter_table
+from drugsim.scenario import ResolvedScenario, ScenarioError, parse_scenario
 
 EXAMPLES = int(os.environ.get("DRUGSIM_FUZZ_EXAMPLES", "600"))
 FUZZ = settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=[HealthCheck.too_slow])

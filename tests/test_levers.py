@@ -7,11 +7,11 @@ import numpy as np
 import pytest
 from conftest import SCENARIOS, paired_interval, paired_runs, total
 
-from model.calendar import WEEKS_PER_YEAR, Calendar
-from model.metrics import INDEX
-from model.parameters import AREAS
-from model.runner import run_one
-from model.scenario import load_scenario, with_changes
+from drugsim.calendar import WEEKS_PER_YEAR, Calendar
+from drugsim.metrics import INDEX
+from drugsim.parameters import AREAS
+from drugsim.runner import run_one
+from drugsim.scenario import load_scenario, with_changes
 
 SEEDS = range(4)
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from conftest import paired_interval, paired_runs, shorten, total
 
-from model.model import DrugMarketModel
-from model.scenario import with_changes
+from drugsim.model import DrugMarketModel
+from drugsim.scenario import with_changes
 
 
 def mean_lines(s, r, start="2023-01-01"):

@@ -11,13 +11,13 @@ from conftest import ROOT, shorten, step_and_check
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from model.interventions import REGISTRY
-from model.metrics import INDEX, METRICS
-from model.model import DrugMarketModel
-from model.parameters import parameter_table
-from model.population import Status
-from model.runner import run_one
-from model.scenario import with_changes
+from drugsim.interventions import REGISTRY
+from drugsim.metrics import INDEX, METRICS
+from drugsim.model import DrugMarketModel
+from drugsim.parameters import parameter_table
+from drugsim.population import Status
+from drugsim.runner import run_one
+from drugsim.scenario import with_changes
 
 
 @pytest.mark.parametrize("seed", [0, 1])
@@ -55,7 +55,8 @@ def test_same_seed_same_results_in_process(baseline):
 
 def test_same_seed_same_results_across_processes(baseline):
     code = (
-        "import hashlib, sys; from model.runner import run_one; from model.scenario import load_scenario, with_changes;"
+        "import hashlib, sys; from drugsim.runner import run_one;"
+        "from drugsim.scenario import load_scenario, with_changes;"
         "s = with_changes(load_scenario('scenarios/baseline.toml'), {'scenario': {'end': '2020-06-30'}});"
         "print(hashlib.sha256(run_one(s, 5).tobytes()).hexdigest())"
     )

@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 from conftest import ROOT
 
-from model.interventions import REGISTRY
-from model.parameters import geography, parameter_table
+from drugsim.interventions import REGISTRY
+from drugsim.parameters import geography, parameter_table
 
 UNITS = {
     "persons",

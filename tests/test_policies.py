@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from conftest import paired_interval, paired_runs, shorten, total
 
-from model.scenario import with_changes
+from drugsim.scenario import with_changes
 
 
 def without(scenario, name: str):

@@ -10,11 +10,11 @@ from conftest import step_and_check
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from model.costs import committed_spend
-from model.interventions import REGISTRY
-from model.metrics import INDEX
-from model.parameters import AREAS, parameter_table
-from model.scenario import with_changes
+from drugsim.costs import committed_spend
+from drugsim.interventions import REGISTRY
+from drugsim.metrics import INDEX
+from drugsim.parameters import AREAS, parameter_table
+from drugsim.scenario import with_changes
 
 T = parameter_table()
 START, END = "2022-01-01", "2022-06-30"

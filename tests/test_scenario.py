@@ -8,9 +8,9 @@ from conftest import SCENARIOS
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from model.cli import main
-from model.parameters import parameter_table
-from model.scenario import MAX_SCENARIO_BYTES, ScenarioError, load_scenario, parse_scenario
+from drugsim.cli import main
+from drugsim.parameters import parameter_table
+from drugsim.scenario import MAX_SCENARIO_BYTES, ScenarioError, load_scenario, parse_scenario
 
 HEAD = '[scenario]\nname = "t"\n'
 

@@ -9,9 +9,9 @@ import tomllib
 import pytest
 from conftest import ROOT
 
-from model.scenario import MAX_SCENARIO_BYTES, ScenarioError, parse_scenario
+from drugsim.scenario import MAX_SCENARIO_BYTES, ScenarioError, parse_scenario
 
-SOURCES = sorted([*(ROOT / "model").rglob("*.py"), *(ROOT / "webapp").rglob("*.py"), ROOT / "app.py"])
+SOURCES = sorted([*(ROOT / "model").rglob("*.py"), ROOT / "app.py"])
 #: Built-ins that run code, and calls that import or unpickle.
 FORBIDDEN_BUILTINS = {"eval", "exec", "compile", "__import__"}
 FORBIDDEN_METHODS = {"import_module", "read_pickle", "run_path", "run_module"}

@@ -10,8 +10,8 @@ import pandas as pd
 import pytest
 from conftest import SCENARIOS, shorten
 
-from model.cli import main
-from model.sensitivity import (
+from drugsim.cli import main
+from drugsim.sensitivity import (
     Outcome,
     SensitivityError,
     analyse,
@@ -122,7 +122,7 @@ def test_analyse_matches_a_hand_computed_linear_function():
     rng = np.random.default_rng(0)
     from SALib.sample import morris as ms
 
-    from model.sensitivity import problem
+    from drugsim.sensitivity import problem
 
     X = ms.sample(problem(names), N=6, num_levels=4, seed=1)
     lo, hi = problem(names)["bounds"][0]

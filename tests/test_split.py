@@ -7,7 +7,7 @@ import numpy as np
 from hypothesis import given
 from hypothesis import strategies as st
 
-from model.processes.split import split
+from drugsim.processes.split import split
 
 
 @given(st.floats(0.0, 1.0))

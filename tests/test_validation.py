@@ -10,7 +10,7 @@ import pytest
 from conftest import ROOT
 from validation_cases import CASES
 
-from model.scenario import ScenarioError, parse_scenario
+from drugsim.scenario import ScenarioError, parse_scenario
 
 
 @pytest.mark.parametrize("text, expected", [(t, e) for _, t, e in CASES], ids=[c[0] for c in CASES])

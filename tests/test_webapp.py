@@ -14,18 +14,18 @@ import pytest
 from conftest import SCENARIOS, shorten
 from pypdf import PdfReader
 
-from model.calendar import Calendar
-from model.calibrate import read_draws
-from model.compare import bands
-from model.costs import committed_spend
-from model.ensemble import Run, execute
-from model.interventions import REGISTRY
-from model.metrics import INDEX
-from model.runner import run_one
-from model.scenario import ScenarioError, load_scenario, parse_scenario, with_changes
-from webapp import builder, charts
-from webapp.export import all_tables, briefing_pdf, charts_zip, key_figures, xlsx_bytes
-from webapp.runs import RunCache, run_comparison
+from drugsim.calendar import Calendar
+from drugsim.calibrate import read_draws
+from drugsim.compare import bands
+from drugsim.costs import committed_spend
+from drugsim.ensemble import Run, execute
+from drugsim.interventions import REGISTRY
+from drugsim.metrics import INDEX
+from drugsim.runner import run_one
+from drugsim.scenario import ScenarioError, load_scenario, parse_scenario, with_changes
+from drugsim.webapp import builder, charts
+from drugsim.webapp.export import all_tables, briefing_pdf, charts_zip, key_figures, xlsx_bytes
+from drugsim.webapp.runs import RunCache, run_comparison
 
 END = "2021-06-30"
 PERIOD = ("2020-10-01", "2021-06-30")
@@ -54,7 +54,7 @@ def test_finished_runs_are_reused(pair, monkeypatch):
     def no_pool(*a, **k):
         raise AssertionError("nothing left to run, so no worker pool")
 
-    monkeypatch.setattr("webapp.runs.make_executor", no_pool)
+    monkeypatch.setattr("drugsim.webapp.runs.make_executor", no_pool)
     seen = []
     again = run_comparison(pair, 2, PERIOD, cache, use_draws=False, progress=lambda d, t: seen.append((d, t)))
     assert seen == [(4, 4)]
@@ -141,7 +141,7 @@ def test_every_chart_exports_as_png_and_svg(comparison):
 def test_calibration_chart_draws(tmp_path):
     import pandas as pd
 
-    from model.calibration import CALIBRATION_DIR
+    from drugsim.targets import CALIBRATION_DIR
 
     fig = charts.calibration(pd.read_csv(CALIBRATION_DIR / "fit_table.csv"))
     assert charts.to_bytes(fig, "png").startswith(b"\x89PNG")

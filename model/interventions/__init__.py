@@ -1,8 +1,8 @@
 """Intervention modules, one shared interface (`base.Intervention`), and the explicit registry."""
 
-from model.interventions.health import HAT, O2R, NaloxoneHostels, NaloxoneOfficers, NaloxoneTakeHome, NitazeneWave
-from model.interventions.policing import ArrestReferral, Divert, EnforcementGap, TestingSuspension
-from model.interventions.supply import CLTF, AssetReinvestment
+from drugsim.interventions.health import HAT, O2R, NaloxoneHostels, NaloxoneOfficers, NaloxoneTakeHome, NitazeneWave
+from drugsim.interventions.policing import ArrestReferral, Divert, EnforcementGap, TestingSuspension
+from drugsim.interventions.supply import CLTF, AssetReinvestment
 
 #: Every intervention module, by the name used in scenario files and in `spend_<name>_gbp`.
 REGISTRY = {

@@ -11,9 +11,9 @@ from typing import Annotated, ClassVar, Literal
 import numpy as np
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StrictBool, model_validator
 
-from model.calendar import EARLIEST, LATEST, Calendar
-from model.levers import N_LA, Levers
-from model.parameters import AREAS
+from drugsim.calendar import EARLIEST, LATEST, Calendar
+from drugsim.levers import N_LA, Levers
+from drugsim.parameters import AREAS
 
 AreaId = Literal[AREAS]  # type: ignore[valid-type]
 

@@ -9,8 +9,8 @@ from typing import Annotated
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, NonNegativeInt, model_validator
 
-from model.calendar import WEEKS_PER_YEAR
-from model.interventions.base import (
+from drugsim.calendar import WEEKS_PER_YEAR
+from drugsim.interventions.base import (
     AreaId,
     Intervention,
     InterventionConfig,
@@ -19,7 +19,7 @@ from model.interventions.base import (
     check_period,
     schedule_array,
 )
-from model.parameters import AREAS
+from drugsim.parameters import AREAS
 
 
 class NaloxoneOfficersConfig(InterventionConfig):

@@ -7,7 +7,7 @@ import datetime as dt
 
 from pydantic import Field, StrictBool
 
-from model.interventions.base import Intervention, InterventionConfig, Num
+from drugsim.interventions.base import Intervention, InterventionConfig, Num
 
 
 class DivertConfig(InterventionConfig):

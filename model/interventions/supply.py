@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from pydantic import Field
 
-from model.calendar import WEEKS_PER_YEAR
-from model.interventions.base import Intervention, InterventionConfig, Num
-from model.parameters import geography
+from drugsim.calendar import WEEKS_PER_YEAR
+from drugsim.interventions.base import Intervention, InterventionConfig, Num
+from drugsim.parameters import geography
 
 
 class CLTFConfig(InterventionConfig):

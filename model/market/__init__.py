@@ -1,5 +1,5 @@
 """The supply side: organised crime groups (Mesa agents), their county lines and street dealers."""
 
-from model.market.market import Market
+from drugsim.market.market import Market
 
 __all__ = ["Market"]

@@ -12,12 +12,12 @@ import random
 
 import numpy as np
 
-from model.calendar import WEEKS_PER_YEAR, weekly_prob
-from model.levers import N_LA
-from model.market.agents import CrimeGroup, poisson_small
-from model.market.lines import CountyLines
-from model.parameters import geography
-from model.population import FOREVER, Status
+from drugsim.calendar import WEEKS_PER_YEAR, weekly_prob
+from drugsim.levers import N_LA
+from drugsim.market.agents import CrimeGroup, poisson_small
+from drugsim.market.lines import CountyLines
+from drugsim.parameters import geography
+from drugsim.population import FOREVER, Status
 
 
 class Market:

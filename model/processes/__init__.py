@@ -1,3 +1,3 @@
 """The weekly person processes, one module each, in the order the model runs them:
 use and purchase -> offending -> policing -> custody -> treatment -> overdose.
-County lines live in `model.market`; cost accounting in `model.costs`."""
+County lines live in `drugsim.market`; cost accounting in `drugsim.costs`."""

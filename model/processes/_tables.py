@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from model.population import Status
+from drugsim.population import Status
 
 
 def by_status(**values: float) -> np.ndarray:

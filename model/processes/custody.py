@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import numpy as np
 
-from model.calendar import WEEKS_PER_YEAR
-from model.levers import N_LA
-from model.population import Status
-from model.processes.split import split
-from model.processes.treatment import enter_treatment, stay_weeks
+from drugsim.calendar import WEEKS_PER_YEAR
+from drugsim.levers import N_LA
+from drugsim.population import Status
+from drugsim.processes.split import split
+from drugsim.processes.treatment import enter_treatment, stay_weeks
 
 
 def _referrals(m, positive: np.ndarray, v: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

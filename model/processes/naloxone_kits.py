@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from model.calendar import weekly_prob
-from model.levers import N_LA
-from model.population import NEVER, Status
+from drugsim.calendar import weekly_prob
+from drugsim.levers import N_LA
+from drugsim.population import NEVER, Status
 
 
 def distribute(m, released: np.ndarray) -> None:

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from model.calendar import WEEKS_PER_YEAR
-from model.levers import N_LA
-from model.processes._tables import by_status
+from drugsim.calendar import WEEKS_PER_YEAR
+from drugsim.levers import N_LA
+from drugsim.processes._tables import by_status
 
 
 def offending(m) -> None:

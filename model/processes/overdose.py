@@ -11,12 +11,12 @@ from __future__ import annotations
 
 import numpy as np
 
-from model.calendar import WEEKS_PER_YEAR, weekly_prob
-from model.levers import N_LA
-from model.population import NEVER, Status
-from model.processes import naloxone_kits as kits
-from model.processes._tables import by_status
-from model.processes.split import split
+from drugsim.calendar import WEEKS_PER_YEAR, weekly_prob
+from drugsim.levers import N_LA
+from drugsim.population import NEVER, Status
+from drugsim.processes import naloxone_kits as kits
+from drugsim.processes._tables import by_status
+from drugsim.processes.split import split
 
 
 def overdose(m) -> None:

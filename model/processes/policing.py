@@ -10,11 +10,11 @@ from __future__ import annotations
 
 import numpy as np
 
-from model.calendar import WEEKS_PER_YEAR
-from model.levers import N_LA
-from model.population import ETH_NAMES, Kind, Status
-from model.processes._tables import by_status
-from model.processes.treatment import enter_treatment
+from drugsim.calendar import WEEKS_PER_YEAR
+from drugsim.levers import N_LA
+from drugsim.population import ETH_NAMES, Kind, Status
+from drugsim.processes._tables import by_status
+from drugsim.processes.treatment import enter_treatment
 
 _RATE = {
     Kind.OCU: "ocu_detection_rate_per_year",

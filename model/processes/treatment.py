@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from model.calendar import WEEKS_PER_YEAR, weekly_prob
-from model.levers import N_LA
-from model.population import FOREVER, NEVER, Status
-from model.processes import naloxone_kits as kits
+from drugsim.calendar import WEEKS_PER_YEAR, weekly_prob
+from drugsim.levers import N_LA
+from drugsim.population import FOREVER, NEVER, Status
+from drugsim.processes import naloxone_kits as kits
 
 
 def enter_treatment(m, idx: np.ndarray) -> None:

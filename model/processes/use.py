@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from model.calendar import WEEKS_PER_YEAR
-from model.processes._tables import by_status
+from drugsim.calendar import WEEKS_PER_YEAR
+from drugsim.processes._tables import by_status
 
 
 def use_and_purchase(m) -> None:

@@ -8,8 +8,8 @@ answers that.
 
 from __future__ import annotations
 
-from model.compare import ECONOMICS
-from model.metrics import METRICS
+from drugsim.compare import ECONOMICS
+from drugsim.metrics import METRICS
 
 #: Short labels for the outcomes a policy reader sees first.
 LABELS = {

@@ -7,11 +7,11 @@ from collections.abc import Callable
 import pandas as pd
 import streamlit as st
 
-from model.parameters import parameter_table
-from webapp import charts
-from webapp.export import csv_bytes, xlsx_bytes
-from webapp.labels import depends_on, label
-from webapp.pages import HERE
+from drugsim.parameters import parameter_table
+from drugsim.webapp import charts
+from drugsim.webapp.export import csv_bytes, xlsx_bytes
+from drugsim.webapp.labels import depends_on, label
+from drugsim.webapp.pages import HERE
 
 _PNG = "_chart_png"
 

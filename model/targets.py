@@ -14,11 +14,11 @@ from pathlib import Path
 
 import numpy as np
 
-from model.calendar import Calendar
-from model.metrics import INDEX
-from model.parameters import AREAS
+from drugsim.calendar import Calendar
+from drugsim.library import CALIBRATION_DIR
+from drugsim.metrics import INDEX
+from drugsim.parameters import AREAS
 
-CALIBRATION_DIR = Path(__file__).resolve().parent.parent / "calibration"
 TARGETS_FILE = CALIBRATION_DIR / "targets.csv"
 USES = ("fitting", "holdout")
 STATS = ("sum", "mean", "share")

@@ -15,12 +15,12 @@ import matplotlib.pyplot as plt
 import pandas as pd
 from matplotlib.backends.backend_pdf import PdfPages
 
-from model import __version__
-from model.compare import ECONOMICS
-from model.parameters import parameter_table
-from webapp import charts
-from webapp.labels import HEADLINES, depends_on, fmt, label
-from webapp.runs import Comparison
+from drugsim import __version__
+from drugsim.compare import ECONOMICS
+from drugsim.parameters import parameter_table
+from drugsim.webapp import charts
+from drugsim.webapp.labels import HEADLINES, depends_on, fmt, label
+from drugsim.webapp.runs import Comparison
 
 A4_LANDSCAPE = (11.69, 8.27)
 KEY_CHARTS = ("drug_deaths", "acquisitive_crimes", "active_county_lines", "criminal_records")

@@ -8,15 +8,15 @@ import time
 
 import streamlit as st
 
-from model.compare import COSTS_AVOIDED, OUTCOMES, SPENDING
-from model.ensemble import RunFailed, WorkerDied
-from model.parameters import AREAS, FORCE_AREA
-from model.scenario import ScenarioError
-from webapp import charts, state
-from webapp.export import economics_table, headline_table
-from webapp.labels import HEADLINES, fmt, label, lower_is_better
-from webapp.runs import run_comparison
-from webapp.widgets import chart, forget_charts, table_downloads
+from drugsim.compare import COSTS_AVOIDED, OUTCOMES, SPENDING
+from drugsim.ensemble import RunFailed, WorkerDied
+from drugsim.parameters import AREAS, FORCE_AREA
+from drugsim.scenario import ScenarioError
+from drugsim.webapp import charts, state
+from drugsim.webapp.export import economics_table, headline_table
+from drugsim.webapp.labels import HEADLINES, fmt, label, lower_is_better
+from drugsim.webapp.runs import run_comparison
+from drugsim.webapp.widgets import chart, forget_charts, table_downloads
 
 st.title("Compare scenarios")
 st.markdown(

@@ -6,8 +6,8 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from model.parameters import check_overrides, parameter_table
-from webapp import state
+from drugsim.parameters import check_overrides, parameter_table
+from drugsim.webapp import state
 
 st.title("Assumptions")
 st.markdown(

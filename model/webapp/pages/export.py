@@ -4,15 +4,16 @@ from __future__ import annotations
 
 import streamlit as st
 
-from webapp import charts, state
-from webapp.export import all_tables, briefing_pdf, charts_zip, key_figures, xlsx_bytes
-from webapp.widgets import table_downloads
+from drugsim.webapp import charts, state
+from drugsim.webapp.export import all_tables, briefing_pdf, charts_zip, key_figures, xlsx_bytes
+from drugsim.webapp.pages import HERE
+from drugsim.webapp.widgets import table_downloads
 
 st.title("Export")
 c = state.comparison()
 if c is None:
     st.info("Run a comparison on the Compare page first: the briefing pack, charts and tables come from it.")
-    st.page_link("webapp/pages/compare.py", label="Go to Compare scenarios", icon=":material/compare_arrows:")
+    st.page_link(str(HERE / "compare.py"), label="Go to Compare scenarios", icon=":material/compare_arrows:")
     st.stop()
 
 names = ", ".join(s.name for s in c.others)

@@ -9,11 +9,11 @@ import tomllib
 import pandas as pd
 import streamlit as st
 
-from model.calibrate import read_draws
-from model.calibration import CALIBRATION_DIR
-from model.parameters import parameter_table
-from webapp import charts
-from webapp.widgets import chart, table_downloads
+from drugsim.calibrate import read_draws
+from drugsim.parameters import parameter_table
+from drugsim.targets import CALIBRATION_DIR
+from drugsim.webapp import charts
+from drugsim.webapp.widgets import chart, table_downloads
 
 st.title("Calibration")
 summary = json.loads((CALIBRATION_DIR / "report_summary.json").read_text())

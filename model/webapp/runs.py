@@ -16,10 +16,10 @@ from functools import cached_property
 import numpy as np
 import pandas as pd
 
-from model.calibrate import read_draws
-from model.compare import bands, by_area, by_ethnicity, compare, paired_totals
-from model.ensemble import Run, make_executor, plan, run_ensemble
-from model.scenario import ResolvedScenario, with_changes
+from drugsim.calibrate import read_draws
+from drugsim.compare import bands, by_area, by_ethnicity, compare, paired_totals
+from drugsim.ensemble import Run, make_executor, plan, run_ensemble
+from drugsim.scenario import ResolvedScenario, with_changes
 
 #: Finished runs kept in memory (each full run is about 4 MB).
 MAX_CACHED_RUNS = 160
@@ -86,7 +86,7 @@ class Comparison:
 
     @cached_property
     def table(self) -> pd.DataFrame:
-        """The comparison table (model.compare.compare): every outcome and economic measure, with intervals."""
+        """The comparison table (drugsim.compare.compare): every outcome and economic measure, with intervals."""
         return compare(self.per_run, self.base.name, self.period)
 
     def row(self, scenario: str, outcome: str) -> pd.Series:
@@ -105,7 +105,7 @@ class Comparison:
 
     def reproducibility(self) -> pd.DataFrame:
         """What reproduces these numbers: each scenario's hashes, the seeds and the draws."""
-        from model import __version__
+        from drugsim import __version__
 
         return pd.DataFrame(
             [

@@ -1,5 +1,6 @@
 """Start the app as a real server on this machine (127.0.0.1) for browser tests and screenshots, and find the
-system's Chromium. `streamlit run app.py` is what users run; this wraps it so a script can wait for it and stop it."""
+system's Chromium. `drugsim app` is what users run; this runs the same command so a script can wait for it and
+stop it."""
 
 from __future__ import annotations
 
@@ -7,14 +8,13 @@ import os
 import shutil
 import socket
 import subprocess
-import sys
 import time
 import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+from drugsim.webapp.launch import command
+
 #: Flags for a headless Chromium on a machine with no network beyond loopback.
 CHROMIUM_ARGS = [
     "--no-sandbox",
@@ -45,11 +45,10 @@ def _free_port() -> int:
 
 @contextmanager
 def serve(timeout: float = 60.0) -> Iterator[str]:
-    """Run `streamlit run app.py` on a free port, as a user would (the address comes from .streamlit/config.toml:
-    127.0.0.1); yields its URL and stops it afterwards."""
+    """Serve the app on a free port with the command `drugsim app` runs (bound to 127.0.0.1); yields its URL and
+    stops it afterwards."""
     port = _free_port()
-    cmd = [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.port", str(port)]
-    proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    proc = subprocess.Popen(command(port), stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     url = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + timeout

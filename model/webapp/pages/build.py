@@ -8,14 +8,14 @@ import datetime as dt
 import pandas as pd
 import streamlit as st
 
-from model.calendar import EARLIEST, LATEST
-from model.costs import committed_spend
-from model.interventions import REGISTRY
-from model.parameters import AREAS, parameter_table
-from model.scenario import ScenarioError, parse_scenario
-from webapp import state
-from webapp.builder import build, current, fields, param_row
-from webapp.labels import money
+from drugsim.calendar import EARLIEST, LATEST
+from drugsim.costs import committed_spend
+from drugsim.interventions import REGISTRY
+from drugsim.parameters import AREAS, parameter_table
+from drugsim.scenario import ScenarioError, parse_scenario
+from drugsim.webapp import state
+from drugsim.webapp.builder import build, current, fields, param_row
+from drugsim.webapp.labels import money
 
 st.title("Build a scenario")
 st.markdown(

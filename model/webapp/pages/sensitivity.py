@@ -8,14 +8,14 @@ import time
 
 import streamlit as st
 
-from model.compare import OUTCOMES
-from model.ensemble import make_executor
-from model.parameters import parameter_table
-from model.sensitivity import Outcome, default_n, n_runs, run, summary
-from webapp import charts, state
-from webapp.labels import depends_on, label
-from webapp.runs import RunCache
-from webapp.widgets import chart, table_downloads
+from drugsim.compare import OUTCOMES
+from drugsim.ensemble import make_executor
+from drugsim.parameters import parameter_table
+from drugsim.sensitivity import Outcome, default_n, n_runs, run, summary
+from drugsim.webapp import charts, state
+from drugsim.webapp.labels import depends_on, label
+from drugsim.webapp.runs import RunCache
+from drugsim.webapp.widgets import chart, table_downloads
 
 #: Seconds per full-scale run on one core, for the estimate shown before running: measured on the 2-core
 #: development machine (Morris over all parameters: 1,640 runs in 1,466 s on 2 workers; docs/sensitivity.md).

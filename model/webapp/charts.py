@@ -15,7 +15,7 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 
-from webapp.labels import label, unit  # noqa: E402
+from drugsim.webapp.labels import label, unit  # noqa: E402
 
 #: Okabe & Ito (2008): the base in near-black, then blue, vermillion, bluish green, reddish purple, orange, sky blue.
 PALETTE = ("#333333", "#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9")

@@ -8,8 +8,9 @@ from pathlib import Path
 
 import streamlit as st
 
-from model.scenario import SCENARIO_DIR, ResolvedScenario, load_scenario, parse_scenario
-from webapp.runs import Comparison, RunCache
+from drugsim.library import SCENARIO_DIR
+from drugsim.scenario import ResolvedScenario, load_scenario, parse_scenario
+from drugsim.webapp.runs import Comparison, RunCache
 
 
 @st.cache_resource

@@ -14,9 +14,9 @@ from typing import Any
 
 import tomli_w
 
-from model.interventions import REGISTRY
-from model.parameters import parameter_table
-from model.scenario import ResolvedScenario, ScenarioError, parse_scenario
+from drugsim.interventions import REGISTRY
+from drugsim.parameters import parameter_table
+from drugsim.scenario import ResolvedScenario, ScenarioError, parse_scenario
 
 NAME = re.compile(r"^[a-z][a-z0-9_]{0,59}$")
 

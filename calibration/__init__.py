@@ -1,0 +1,1 @@
+"""The calibration targets and outputs, shipped with drugsim as package data (`drugsim.library` finds them)."""
