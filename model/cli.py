@@ -4,6 +4,7 @@ list the parameter table."""
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import sys
@@ -14,17 +15,13 @@ from pathlib import Path
 def _run(args) -> int:
     import pandas as pd
 
-    from drugsim.results import ResultsError, annual_summary, check_writable, manifest
+    from drugsim.results import annual_summary, manifest
     from drugsim.runner import run_scenario
 
     (scenario,) = _load([args.scenario])
     seeds = list(range(args.seeds)) if args.seeds else [args.seed]
     out = Path(args.out) if args.out else Path("results") / scenario.name
-    try:
-        check_writable(out, args.overwrite)
-    except ResultsError as e:
-        print(f"drugsim: {e}", file=sys.stderr)
-        return 2
+    _claim(args, out)
     for w in scenario.warnings:
         print(f"warning: {w}", file=sys.stderr)
     t0 = time.perf_counter()
@@ -101,22 +98,33 @@ def _load(paths) -> list:
         raise _Stop(2) from None
 
 
-def _ensemble_setup(args):
-    """Period, a writable results folder, calibration draws, and the store that lets an ensemble resume."""
-    from drugsim.calibrate import read_draws
-    from drugsim.ensemble import RunStore
-    from drugsim.results import ResultsError, check_writable
+def _claim(args, out: Path) -> None:
+    """Check that `out` can be written and hold it for this command (see results.claim)."""
+    from drugsim.results import ResultsError, check_writable, claim
 
-    start, end = _period(args.period)
-    out = Path(args.out)
     try:
         check_writable(out, args.overwrite)
+        args.stack.enter_context(claim(out))
     except ResultsError as e:
         print(f"drugsim: {e}", file=sys.stderr)
         raise _Stop(2) from None
+
+
+def _ensemble_setup(args, scenarios):
+    """Everything checked before the first run: the scenarios comparable over the period, the results folder
+    writable and held, the calibration draws there; and the store that lets an ensemble resume."""
+    from drugsim.calibrate import read_draws
+    from drugsim.ensemble import RunStore
+
+    start, end = args.period
+    _check_comparable(scenarios, start, end)
+    out = Path(args.out)
+    _claim(args, out)
     if args.dask:
         _need("cluster", "--dask")
     draws = read_draws() if getattr(args, "draws", 0) else None
+    if draws is not None and args.draws > len(draws):
+        raise _Refuse(f"--draws {args.draws}: the calibration has {len(draws)} accepted draws; use at most that")
     # Finished runs are kept beside the results folder until it is written, so a rerun resumes.
     return start, end, out, RunStore(out.parent / f".{out.name}.runs"), draws
 
@@ -170,7 +178,9 @@ def _compare(args) -> int:
     from drugsim.runner import tidy
 
     scenarios = _load(args.scenarios)
-    start, end, out, store, draws = _ensemble_setup(args)
+    if len(scenarios) < 2:
+        raise _Refuse("compare needs a base and at least one other scenario (e.g. compare baseline hat_pilot)")
+    start, end, out, store, draws = _ensemble_setup(args, scenarios)
     runs = plan(scenarios, args.seeds, args.draws)
     t0 = time.perf_counter()
     try:
@@ -252,7 +262,7 @@ def _budget(args) -> int:
     from drugsim.results import manifest
 
     base, *options = _load([args.base or "baseline", *(args.options or DEFAULT_OPTIONS)])
-    start, end, out, store, draws = _ensemble_setup(args)
+    start, end, out, store, draws = _ensemble_setup(args, [base, *options])
     t0 = time.perf_counter()
     try:
         with make_executor(args.workers, args.dask) as pool:
@@ -301,14 +311,88 @@ def _budget(args) -> int:
 
 
 def _period(text: str) -> tuple[str, str]:
-    """'2026-2030' -> ('2026-01-01', '2030-12-31'); ISO dates 'YYYY-MM-DD:YYYY-MM-DD' are taken as given."""
+    """'2026-2030' -> ('2026-01-01', '2030-12-31'); 'YYYY-MM-DD:YYYY-MM-DD' as given. Checked at once: real dates,
+    in order, inside the simulated years (an argparse type, so a bad period stops before any run)."""
+    import datetime as dt
+
+    from drugsim.calendar import EARLIEST, LATEST
+
     if ":" in text:
-        a, b = text.split(":", 1)
-        return a, b
-    a, _, b = text.partition("-")
-    if not (a.isdigit() and b.isdigit() and len(a) == 4 and len(b) == 4):
-        raise SystemExit(f"drugsim: --period {text!r}: use YEAR-YEAR (e.g. 2026-2030) or DATE:DATE")
-    return f"{a}-01-01", f"{b}-12-31"
+        a, _, b = text.partition(":")
+    else:
+        a, _, b = text.partition("-")
+        if not (a.isdigit() and b.isdigit() and len(a) == 4 and len(b) == 4):
+            raise argparse.ArgumentTypeError(f"{text!r}: use YEAR-YEAR (e.g. 2026-2030) or DATE:DATE")
+        a, b = f"{a}-01-01", f"{b}-12-31"
+    try:
+        start, end = dt.date.fromisoformat(a), dt.date.fromisoformat(b)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r}: not real dates (use YYYY-MM-DD:YYYY-MM-DD)") from None
+    if not start <= end:
+        raise argparse.ArgumentTypeError(f"{text!r}: the period ends before it starts")
+    if start < EARLIEST or end > LATEST:
+        raise argparse.ArgumentTypeError(
+            f"{text!r}: the model simulates {EARLIEST.isoformat()} to {LATEST.isoformat()} only"
+        )
+    return start.isoformat(), end.isoformat()
+
+
+def _bounded(kind: type, low: float, high: float):
+    """An argparse type: a number of `kind` between `low` and `high` (so -1, nan or 2**70 stop at once)."""
+    import math
+
+    def parse(text: str):
+        try:
+            value = kind(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(
+                f"{text!r} is not {'a whole number' if kind is int else 'a number'}"
+            ) from None
+        if not (math.isfinite(value) and low <= value <= high):
+            raise argparse.ArgumentTypeError(f"{text} is outside the allowed {low:,} to {high:,}")
+        return value
+
+    return parse
+
+
+#: Argument bounds: a seed numpy and Mesa both take, more runs than any question needs, a budget no force has.
+SEED = _bounded(int, 0, 2**32 - 1)
+RUNS = _bounded(int, 1, 100_000)
+WORKERS = _bounded(int, 1, 1024)
+
+
+def _dask_address(text: str) -> str:
+    import re
+
+    if not re.fullmatch(r"(tcp|tls|ucx|ws|wss)://[A-Za-z0-9.\-\[\]:]+:\d{1,5}/?|[A-Za-z0-9.\-]+:\d{1,5}", text):
+        raise argparse.ArgumentTypeError(f"{text!r}: give a Dask scheduler address such as tcp://host:8786")
+    return text
+
+
+def _check_comparable(scenarios, start: str, end: str) -> None:
+    """Scenarios compared must be distinct, share their history (the same start) and cover the period."""
+    names = [s.name for s in scenarios]
+    dupes = sorted({n for n in names if names.count(n) > 1})
+    if dupes:
+        raise _Refuse(
+            f"scenario names must differ: {', '.join(dupes)} given twice (a scenario compared with itself, or two "
+            "files with the same [scenario] name); rename one"
+        )
+    starts = {s.start for s in scenarios}
+    if len(starts) > 1:
+        detail = ", ".join(f"{s.name} from {s.start}" for s in scenarios)
+        raise _Refuse(
+            f"the scenarios start on different dates ({detail}): their differences would come from their "
+            "histories, not from the policy. Give the option the base's start and its own intervention start dates"
+        )
+    short = [s for s in scenarios if not (str(s.start) <= start and end <= str(s.end))]
+    if short:
+        detail = ", ".join(f"{s.name} covers {s.start} to {s.end}" for s in short)
+        raise _Refuse(f"--period {start}:{end} is not inside every scenario ({detail})")
+
+
+class _Refuse(Exception):
+    """An argument that cannot be used: the message says why; nothing was run or written."""
 
 
 def _validate(args) -> int:
@@ -374,6 +458,8 @@ def _calibrate(args) -> int:
         print(f"drugsim: scenario refused.\n{e}", file=sys.stderr)
         return 2
     out = _calibration_out(args, base_file)
+    if args.report_only and not (out / "fitted.toml").is_file():
+        raise _Refuse(f"--report-only: {out} holds no fitted.toml to report on (run drugsim calibrate first)")
     t0 = time.perf_counter()
     with make_executor(settings.workers, args.dask) as pool:
         if args.report_only:
@@ -418,7 +504,7 @@ def _sensitivity(args) -> int:
     except SensitivityError as e:
         print(f"drugsim: {e}", file=sys.stderr)
         return 2
-    start, end, out, store, _ = _ensemble_setup(args)
+    start, end, out, store, _ = _ensemble_setup(args, [scenario] + ([against] if against else []))
     outcome = Outcome(args.outcome, start, end, against)
     seeds = list(range(args.seeds))
     t0 = time.perf_counter()
@@ -537,14 +623,21 @@ def _app(args) -> int:
 
 def _ensemble_options(parser, seeds: int = 10, seeds_help: str = "paired runs per scenario") -> None:
     """Options shared by the commands that run paired ensembles."""
-    parser.add_argument("--seeds", type=int, default=seeds, help=f"{seeds_help} (seeds 0..N-1; default {seeds})")
+    parser.add_argument("--seeds", type=RUNS, default=seeds, help=f"{seeds_help} (seeds 0..N-1; default {seeds})")
     if seeds_help == "paired runs per scenario":
         parser.add_argument(
-            "--draws", type=int, default=0, help="also sample M accepted calibration draws (run i: i mod M)"
+            "--draws",
+            type=_bounded(int, 0, 100_000),
+            default=0,
+            help="also sample M accepted calibration draws (run i: i mod M)",
         )
-    parser.add_argument("--period", default="2026-2030", help="YEAR-YEAR or DATE:DATE (default 2026-2030)")
-    parser.add_argument("--workers", type=int, help="local worker processes (default: all cores)")
-    parser.add_argument("--dask", metavar="ADDRESS", help="run on a Dask cluster, e.g. tcp://host:8786")
+    parser.add_argument(
+        "--period", type=_period, default=_period("2026-2030"), help="YEAR-YEAR or DATE:DATE (default 2026-2030)"
+    )
+    parser.add_argument("--workers", type=WORKERS, help="local worker processes (default: all cores)")
+    parser.add_argument(
+        "--dask", type=_dask_address, metavar="ADDRESS", help="run on a Dask cluster, e.g. tcp://host:8786"
+    )
     parser.add_argument("--out", required=True, help="results folder")
     parser.add_argument("--overwrite", action="store_true", help="replace an existing results folder")
 
@@ -565,8 +658,8 @@ def main(argv: list[str] | None = None) -> int:
     run = sub.add_parser("run", help="run a scenario and write results.parquet + manifest.json")
     run.add_argument("scenario", help="a scenario file, or a library scenario's name (e.g. baseline)")
     seeds = run.add_mutually_exclusive_group()
-    seeds.add_argument("--seed", type=int, default=0, help="the one seed to run (default 0)")
-    seeds.add_argument("--seeds", type=int, help="run seeds 0..N-1")
+    seeds.add_argument("--seed", type=SEED, default=0, help="the one seed to run (default 0)")
+    seeds.add_argument("--seeds", type=RUNS, help="run seeds 0..N-1")
     run.add_argument("--out", help="results folder (default results/<scenario name>)")
     run.add_argument("--overwrite", action="store_true", help="replace an existing results folder")
     _output_options(run)
@@ -581,7 +674,7 @@ def main(argv: list[str] | None = None) -> int:
     _output_options(cmp_)
     cmp_.set_defaults(func=_compare)
     bud = sub.add_parser("budget", help="rank levers and two-lever mixes that fit a budget over a period")
-    bud.add_argument("--budget", type=float, required=True, help="budget in GBP over the period")
+    bud.add_argument("--budget", type=_bounded(float, 1, 1e11), required=True, help="budget in GBP over the period")
     bud.add_argument("--options", nargs="+", help="option scenario files (default: the library's funded levers)")
     bud.add_argument("--base", help="base scenario (default: the library's baseline)")
     _ensemble_options(bud)
@@ -590,10 +683,12 @@ def main(argv: list[str] | None = None) -> int:
     cal = sub.add_parser("calibrate", help="fit the free parameters to the reports' fitting targets")
     cal.add_argument("--scenario", default="baseline", help="the base scenario (default: the library's baseline)")
     cal.add_argument("--quick", action="store_true", help="a small search for a first try or CI (minutes)")
-    cal.add_argument("--trials", type=int, help="number of Optuna trials")
-    cal.add_argument("--seeds", type=int, help="seeds per trial")
-    cal.add_argument("--workers", type=int, default=os.cpu_count() or 1, help="local worker processes")
-    cal.add_argument("--dask", metavar="ADDRESS", help="run trials on a Dask cluster, e.g. tcp://host:8786")
+    cal.add_argument("--trials", type=RUNS, help="number of Optuna trials")
+    cal.add_argument("--seeds", type=RUNS, help="seeds per trial")
+    cal.add_argument("--workers", type=WORKERS, default=os.cpu_count() or 1, help="local worker processes")
+    cal.add_argument(
+        "--dask", type=_dask_address, metavar="ADDRESS", help="run trials on a Dask cluster, e.g. tcp://host:8786"
+    )
     cal.add_argument(
         "--out",
         help="output folder (default: the base scenario's project calibration/; --quick: results/calibration-quick)",
@@ -607,8 +702,8 @@ def main(argv: list[str] | None = None) -> int:
     sen.add_argument("--method", choices=["oat", "morris", "sobol"], default="morris")
     sen.add_argument("--params", nargs="+", metavar="NAME", help="parameters to vary (default: every parameter)")
     sen.add_argument("--groups", nargs="+", metavar="GROUP", help="vary the parameters of these table groups")
-    sen.add_argument("--n", type=int, help="Morris trajectories (default 10) or Sobol base sample (default 64)")
-    sen.add_argument("--seed", type=int, default=1, help="seed of the design and of bootstrap intervals")
+    sen.add_argument("--n", type=RUNS, help="Morris trajectories (default 10) or Sobol base sample (default 64)")
+    sen.add_argument("--seed", type=SEED, default=1, help="seed of the design and of bootstrap intervals")
     _ensemble_options(sen, seeds=1, seeds_help="runs per design point, same seeds at every point")
     _output_options(sen, json_=False)
     sen.set_defaults(func=_sensitivity)
@@ -620,22 +715,24 @@ def main(argv: list[str] | None = None) -> int:
     ini.add_argument("folder", help="a new (or empty) folder")
     ini.set_defaults(func=_init)
     app = sub.add_parser("app", help="start the app at http://127.0.0.1:8501 (needs drugsim[app])")
-    app.add_argument("--port", type=int, help="port (default 8501)")
+    app.add_argument("--port", type=_bounded(int, 1024, 65535), help="port (default 8501)")
     app.set_defaults(func=_app)
     args = ap.parse_args(argv)
     global _QUIET
     _QUIET = bool(getattr(args, "quiet", False) or getattr(args, "json", False))
-    if getattr(args, "seeds", None) is not None and args.seeds < 1:
-        ap.error("--seeds must be at least 1")
     import logging
 
     from drugsim.ensemble import RunFailed, WorkerDied
 
     logging.basicConfig(level=logging.WARNING, format="drugsim: %(message)s")
     try:
-        return args.func(args)
+        with contextlib.ExitStack() as args.stack:  # what a command holds (its results folder) until it ends
+            return args.func(args)
     except _Stop as stop:
         return stop.code
+    except _Refuse as e:
+        print(f"drugsim: {e}; nothing was run or written", file=sys.stderr)
+        return 2
     except (WorkerDied, RunFailed) as e:
         print(f"drugsim: {e}", file=sys.stderr)
         return 1
@@ -644,6 +741,10 @@ def main(argv: list[str] | None = None) -> int:
         # flushes stdout at exit, so stdout is pointed at /dev/null first.
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 0
+    except OSError as e:  # a full disk, a folder that cannot be written, a cluster that is not there
+        where = f"{e.filename}: " if e.filename else ""
+        print(f"drugsim: {where}{e.strerror or e}", file=sys.stderr)
+        return 1
     except Exception as e:  # a bug: one line for the user, the detail in a log file
         return _bug(e)
 

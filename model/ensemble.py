@@ -120,6 +120,10 @@ class LocalPool(Executor):
         self._pool.shutdown(wait=wait, cancel_futures=cancel_futures)
 
 
+#: How long to wait for a Dask scheduler before saying it is not there.
+DASK_CONNECT_SECONDS = 10
+
+
 @contextmanager
 def make_executor(workers: int | None = None, dask_address: str | None = None) -> Iterator[Executor]:
     """All local cores by default (a pool that survives a dead worker), or the executor of an existing Dask
@@ -127,7 +131,13 @@ def make_executor(workers: int | None = None, dask_address: str | None = None) -
     if dask_address:
         from distributed import Client
 
-        with Client(dask_address) as client:
+        try:
+            client = Client(dask_address, timeout=DASK_CONNECT_SECONDS)
+        except (OSError, TimeoutError, ValueError) as e:
+            raise ConnectionError(
+                f"--dask {dask_address}: no Dask scheduler answered there within {DASK_CONNECT_SECONDS} s ({e})"
+            ) from None
+        with client:
             yield client.get_executor()
     else:
         with LocalPool(workers or os.cpu_count() or 1) as pool:
@@ -149,9 +159,13 @@ class RunStore:
 
     def save(self, run: Run, results: np.ndarray) -> None:
         tmp = self.folder / f".{run.key}.{uuid.uuid4().hex[:6]}.tmp"
-        with open(tmp, "wb") as f:
-            np.save(f, results)
-        os.replace(tmp, self.path(run))
+        try:
+            with open(tmp, "wb") as f:
+                np.save(f, results)
+            os.replace(tmp, self.path(run))
+        except OSError as e:  # a full disk, say: leave nothing half-written behind
+            tmp.unlink(missing_ok=True)
+            raise OSError(e.errno, f"cannot keep finished runs in {self.folder} ({e.strerror or e})") from None
 
     def load(self, run: Run) -> np.ndarray:
         return np.load(self.path(run))

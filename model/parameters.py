@@ -91,6 +91,9 @@ def check_overrides(overrides: dict[str, float], where: str) -> tuple[list[str],
     errors, warnings = [], []
     for name, value in overrides.items():
         if name not in table:
+            if len(errors) >= 20 or len(name) > 100:  # hints for the first few only: each costs a search
+                errors.append(f"{where}: unknown parameter {name[:60]!r}{'...' if len(name) > 60 else ''}")
+                continue
             close = difflib.get_close_matches(name, table, n=3, cutoff=0.75)
             close += [n for n in table if n.split("_")[0] == name.split("_")[0] and n not in close][: 8 - len(close)]
             hint = f"; did you mean {close[0]}? similar names: {', '.join(close)}" if close else ""

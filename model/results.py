@@ -4,10 +4,14 @@ at all), and the annual summary table."""
 from __future__ import annotations
 
 import datetime as dt
+import glob
 import json
+import os
 import platform
 import shutil
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pandas as pd
@@ -109,12 +113,49 @@ def manifest(scenario: ResolvedScenario, seeds: list[int], wall_time_s: float, n
     }
 
 
+#: Files a results folder may hold (what `run`, `compare`, `budget` and `sensitivity` write), for folders written
+#: before manifests listed their files.
+KNOWN_FILES = {
+    "results.parquet",
+    "manifest.json",
+    "comparison.csv",
+    "budget.csv",
+    "indices.csv",
+    "ranking.csv",
+    "design.csv",
+    "summary.md",
+}
+
+
+def written_by_drugsim(out: Path) -> tuple[bool, list[str]]:
+    """Whether `out` is a results folder drugsim wrote (a drugsim manifest, and only the files it lists);
+    returns the verdict and the names of any files that are not drugsim's."""
+    try:
+        meta = json.loads((out / "manifest.json").read_text())
+    except (OSError, ValueError):
+        return False, sorted(p.name for p in out.iterdir())[:10]
+    if not isinstance(meta, dict) or meta.get("model") != "drugsim":
+        return False, ["manifest.json (not a drugsim manifest)"]
+    ours = set(meta.get("written") or KNOWN_FILES) | {"manifest.json"}
+    legacy = {p.name for p in out.glob("*.png")} | {p.name for p in out.glob("*.svg")}
+    others = sorted(p.name for p in out.iterdir() if p.name not in ours and ("written" in meta or p.name not in legacy))
+    return not others, others[:10]
+
+
 def check_writable(out: Path, overwrite: bool) -> None:
-    """Refuse early (before any run) if `out` cannot be (re)written."""
+    """Refuse early (before any run) if `out` cannot be (re)written. `--overwrite` replaces only a results folder
+    that drugsim wrote, holding nothing else: a user's own folder or file is never removed."""
     if out.exists() and not out.is_dir():
         raise ResultsError(f"{out}: exists and is not a folder")
-    if out.exists() and any(out.iterdir()) and not overwrite:
-        raise ResultsError(f"{out}: already holds results; choose another --out or pass --overwrite")
+    if out.exists() and any(out.iterdir()):
+        if not overwrite:
+            raise ResultsError(f"{out}: already holds results; choose another --out or pass --overwrite")
+        ours, others = written_by_drugsim(out)
+        if not ours:
+            raise ResultsError(
+                f"{out}: holds files drugsim did not write ({', '.join(others)}); --overwrite replaces only a "
+                "results folder drugsim wrote, so nothing was changed: choose another --out"
+            )
     parent = out.parent if out.parent != Path("") else Path(".")
     try:
         parent.mkdir(parents=True, exist_ok=True)
@@ -124,6 +165,41 @@ def check_writable(out: Path, overwrite: bool) -> None:
         probe.rmdir()
     except OSError as e:
         raise ResultsError(f"{parent}: cannot write results here ({e.strerror or e})") from None
+
+
+@contextmanager
+def claim(out: Path) -> Iterator[None]:
+    """Hold the results folder `out` for one command: a second drugsim command with the same --out stops at once
+    (instead of doing all its runs before one of them fails), and what a killed earlier command left beside it is
+    tidied: a half-written `.partial-*` folder is removed; a previous results folder set aside as `.old-*` is put
+    back if its replacement never arrived, and removed if it did."""
+    try:
+        import fcntl
+    except ImportError:  # not POSIX: no lock, the rest still holds
+        fcntl = None
+    out.parent.mkdir(parents=True, exist_ok=True)
+    lock = out.parent / f".{out.name}.lock"
+    fd = os.open(lock, os.O_CREAT | os.O_RDWR, 0o644)
+    try:
+        if fcntl is not None:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                raise ResultsError(
+                    f"{out}: another drugsim command is writing this folder now; wait for it or choose another --out"
+                ) from None
+        name = glob.escape(out.name)
+        for stale in sorted(out.parent.glob(f".{name}.old-*")):
+            if out.exists():
+                shutil.rmtree(stale, ignore_errors=True)
+            else:
+                stale.rename(out)
+        for stale in out.parent.glob(f".{name}.partial-*"):
+            shutil.rmtree(stale, ignore_errors=True)
+        yield
+    finally:
+        lock.unlink(missing_ok=True)
+        os.close(fd)
 
 
 def write_results(
@@ -137,6 +213,10 @@ def write_results(
     atomically."""
     out = Path(out)
     check_writable(out, overwrite)
+    meta = {
+        **meta,
+        "written": sorted({"manifest.json", *(["results.parquet"] if frame is not None else []), *(extra or {})}),
+    }
     tmp = out.parent / f".{out.name}.partial-{uuid.uuid4().hex[:8]}"
     try:
         tmp.mkdir()

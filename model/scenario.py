@@ -26,6 +26,13 @@ from drugsim.parameters import check_overrides, defaults
 
 #: Scenario files larger than this are refused before parsing.
 MAX_SCENARIO_BYTES = 256 * 1024
+#: Tables and lists nested deeper than this are refused (the deepest real setting is 4 levels down).
+MAX_DEPTH = 8
+#: More keys and list items than this, all levels together, are refused (the library's largest file has ~150).
+MAX_ENTRIES = 5_000
+#: A refusal lists at most this many problems, and quotes at most this many characters of any value.
+MAX_PROBLEMS = 20
+MAX_QUOTE = 80
 
 
 class ScenarioError(ValueError):
@@ -100,13 +107,39 @@ class ResolvedScenario:
 
 
 # --- reading files
+def quote(value: Any) -> str:
+    """A value for a message: its repr, cut to MAX_QUOTE characters."""
+    text = repr(value)
+    return text if len(text) <= MAX_QUOTE else f"{text[: MAX_QUOTE - 5]}...{text[-2:]} ({len(text):,} characters)"
+
+
+def _shape(value: Any, depth: int = 0) -> int:
+    """Entries (keys and list items) below `value`; refuses nesting deeper than MAX_DEPTH."""
+    if depth > MAX_DEPTH:
+        raise ValueError(f"tables or lists nested more than {MAX_DEPTH} levels deep")
+    items = value.values() if isinstance(value, dict) else value if isinstance(value, list) else ()
+    return sum(1 + _shape(v, depth + 1) for v in items)
+
+
 def _parse(text: str, where: str) -> dict[str, Any]:
+    text = text.removeprefix("\ufeff")  # a byte-order mark, as some Windows editors write: harmless
     if not text.strip():
         raise ScenarioError(f"{where}: the file is empty; a scenario needs at least [scenario] with a name")
     try:
-        return tomllib.loads(text)
+        raw = tomllib.loads(text)
     except tomllib.TOMLDecodeError as e:
         raise ScenarioError(f"{where}: not valid TOML: {e}") from None
+    except RecursionError:
+        raise ScenarioError(f"{where}: tables or lists nested too deeply (at most {MAX_DEPTH} levels)") from None
+    try:
+        entries = _shape(raw)
+    except ValueError as e:
+        raise ScenarioError(f"{where}: {e}; a scenario needs at most {MAX_DEPTH}") from None
+    if entries > MAX_ENTRIES:
+        raise ScenarioError(
+            f"{where}: {entries:,} keys and list items; a scenario has at most {MAX_ENTRIES:,} (is this a scenario?)"
+        )
+    return raw
 
 
 def _check_size(size: int, where: str) -> None:
@@ -171,8 +204,7 @@ def _extends_path(ext: Any, base_dir: Path, where: str) -> Path:
     """
     if not isinstance(ext, str) or not ext or "\x00" in ext or len(ext) > 255:
         raise ScenarioError(
-            f"{where}: scenario.extends = {ext[:80] if isinstance(ext, str) else ext!r}: "
-            "must be a scenario file name such as 'baseline'"
+            f"{where}: scenario.extends = {quote(ext)}: must be a scenario file name such as 'baseline'"
         )
     name = ext if ext.endswith(".toml") else f"{ext}.toml"
     looked = []
@@ -189,7 +221,7 @@ def _extends_path(ext: Any, base_dir: Path, where: str) -> Path:
             return candidate
         looked.append(str(folder / name))
     raise ScenarioError(
-        f"{where}: scenario.extends = {ext!r}: no such scenario file; looked for " + " and ".join(looked)
+        f"{where}: scenario.extends = {quote(ext)}: no such scenario file; looked for " + " and ".join(looked)
     )
 
 
@@ -237,7 +269,8 @@ def _allowed_keys(loc: tuple) -> list[str]:
 
 def _describe(e: ValidationError, where: str) -> str:
     lines = []
-    for err in e.errors():
+    errors = e.errors()
+    for err in errors[:MAX_PROBLEMS]:
         loc = tuple(err["loc"])
         path = ".".join(str(x) for x in loc) or "(top level)"
         if err["type"] == "extra_forbidden":
@@ -248,7 +281,7 @@ def _describe(e: ValidationError, where: str) -> str:
             lines.append(f"{where}: {path} is required")
         elif err["type"] == "string_pattern_mismatch" and loc[-1] == "name":
             lines.append(
-                f"{where}: {path} = {err.get('input')!r}: use lower-case letters, digits and underscores, "
+                f"{where}: {path} = {quote(err.get('input'))}: use lower-case letters, digits and underscores, "
                 "starting with a letter (e.g. hat_birmingham_2026)"
             )
         elif isinstance(err.get("input"), dict):
@@ -256,7 +289,9 @@ def _describe(e: ValidationError, where: str) -> str:
             lines.append(f"{where}: {path}: {err['msg'].removeprefix('Value error, ')}")
         else:
             msg = err["msg"].removeprefix("Value error, ")
-            lines.append(f"{where}: {path} = {err.get('input')!r}: {msg}")
+            lines.append(f"{where}: {path} = {quote(err.get('input'))}: {msg}")
+    if len(errors) > MAX_PROBLEMS:
+        lines.append(f"{where}: ... and {len(errors) - MAX_PROBLEMS:,} more problems")
     return "\n".join(lines)
 
 
@@ -282,7 +317,8 @@ def resolve(raw: dict[str, Any], where: str = "<scenario>", files=None) -> Resol
         params.update(overrides)
         interventions[name] = cfg
     if errors:
-        raise ScenarioError("\n".join(errors))
+        more = [f"{where}: ... and {len(errors) - MAX_PROBLEMS:,} more problems"] if len(errors) > MAX_PROBLEMS else []
+        raise ScenarioError("\n".join(errors[:MAX_PROBLEMS] + more))
     meta = sf.scenario
     return ResolvedScenario(
         name=meta.name,
