@@ -11,7 +11,6 @@ import os
 import subprocess
 import sys
 
-import pandas as pd
 import pytest
 
 from drugsim.cli import main
