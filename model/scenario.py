@@ -207,7 +207,7 @@ def _extends_path(ext: Any, base_dir: Path, where: str) -> Path:
             f"{where}: scenario.extends = {quote(ext)}: must be a scenario file name such as 'baseline'"
         )
     name = ext if ext.endswith(".toml") else f"{ext}.toml"
-    looked = []
+    looked, outside = [], []
     for folder in dict.fromkeys([base_dir.resolve(), SCENARIO_DIR]):
         try:
             candidate = (folder / name).resolve()
@@ -215,13 +215,19 @@ def _extends_path(ext: Any, base_dir: Path, where: str) -> Path:
             continue
         roots = [r for r in (folder, project_root(folder), LIBRARY_ROOT if folder == SCENARIO_DIR else None) if r]
         if not any(candidate.is_relative_to(r) for r in roots):
-            looked.append(f"{folder / name} (outside {folder}: not allowed)")
-            continue
-        if candidate.is_file():
+            outside.append(str(candidate))
+        elif candidate.is_file():
             return candidate
-        looked.append(str(folder / name))
+        else:
+            looked.append(str(folder / name))
+    if not looked:
+        raise ScenarioError(
+            f"{where}: scenario.extends = {quote(ext)}: points outside the places a scenario may extend from "
+            f"(its own folder, its drugsim project, the scenario library): {outside[0]}"
+        )
+    refused = f"; {outside[0]} is outside the places a scenario may extend from, so it was not used" if outside else ""
     raise ScenarioError(
-        f"{where}: scenario.extends = {quote(ext)}: no such scenario file; looked for " + " and ".join(looked)
+        f"{where}: scenario.extends = {quote(ext)}: no such scenario file; looked for " + " and ".join(looked) + refused
     )
 
 

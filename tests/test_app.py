@@ -14,6 +14,9 @@ from drugsim.calendar import WEEKS_PER_YEAR, Calendar
 from drugsim.targets import CALIBRATION_DIR
 from drugsim.webapp.labels import HEADLINES, label
 
+# Full-scale runs, ensembles or the app: the whole suite runs these; the quick tier (-m 'not slow') does not.
+pytestmark = pytest.mark.slow
+
 ROOT = Path(__file__).resolve().parent.parent
 APP = str(ROOT / "app.py")
 PAGES = ROOT / "model" / "webapp" / "pages"

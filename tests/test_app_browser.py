@@ -16,6 +16,9 @@ from pypdf import PdfReader
 
 from drugsim.webapp.serve import CHROMIUM_ARGS, chromium, serve
 
+# Full-scale runs, ensembles or the app: the whole suite runs these; the quick tier (-m 'not slow') does not.
+pytestmark = pytest.mark.slow
+
 TIMEOUT_MS = 180_000
 expect.set_options(timeout=TIMEOUT_MS)  # the first comparison starts worker processes and runs the model
 

@@ -8,11 +8,15 @@ import sys
 
 import numpy as np
 import pandas as pd
+import pytest
 from conftest import ROOT, SCENARIOS
 
 from drugsim.budget import mixes, rank
 from drugsim.compare import OUTCOMES
 from drugsim.scenario import load_scenario
+
+# Full-scale runs, ensembles or the app: the whole suite runs these; the quick tier (-m 'not slow') does not.
+pytestmark = pytest.mark.slow
 
 
 def fake_runs(deaths: float, spend: float, n: int = 6, noise: float = 1.0) -> pd.DataFrame:

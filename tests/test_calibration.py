@@ -68,6 +68,7 @@ def test_fitting_never_loads_or_simulates_the_holdout(monkeypatch, baseline):
         assert table[name].low <= value <= table[name].high
 
 
+@pytest.mark.slow
 def test_trials_give_identical_results_on_a_dask_cluster_over_tcp(baseline):
     from distributed import LocalCluster
 
@@ -82,6 +83,7 @@ def test_trials_give_identical_results_on_a_dask_cluster_over_tcp(baseline):
             assert remote.result() == local
 
 
+@pytest.mark.slow
 def test_quick_calibration_writes_fit_draws_and_report(tmp_path):
     out = tmp_path / "cal"
     assert main(["calibrate", "--quick", "--trials", "8", "--workers", "2", "--out", str(out)]) == 0

@@ -19,6 +19,9 @@ from drugsim.compare import compare, period_weeks, totals
 from drugsim.ensemble import make_executor, plan, run_ensemble
 from drugsim.scenario import load_scenario, with_changes
 
+# Full-scale runs, ensembles or the app: the whole suite runs these; the quick tier (-m 'not slow') does not.
+pytestmark = pytest.mark.slow
+
 
 @pytest.fixture(scope="module")
 def pair():

@@ -22,6 +22,9 @@ from drugsim.ensemble import LocalPool, RunFailed, RunStore, WorkerDied, plan, r
 from drugsim.results import ResultsError, write_results
 from drugsim.runner import run_one
 
+# Full-scale runs, ensembles or the app: the whole suite runs these; the quick tier (-m 'not slow') does not.
+pytestmark = pytest.mark.slow
+
 END = "2019-03-31"
 
 

@@ -13,6 +13,9 @@ from drugsim.parameters import AREAS
 from drugsim.runner import run_one
 from drugsim.scenario import load_scenario, with_changes
 
+# Full-scale runs, ensembles or the app: the whole suite runs these; the quick tier (-m 'not slow') does not.
+pytestmark = pytest.mark.slow
+
 SEEDS = range(4)
 
 

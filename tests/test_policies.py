@@ -3,9 +3,13 @@ noise: paired runs on the same seeds, and a 90% t-interval of the paired differe
 
 from __future__ import annotations
 
+import pytest
 from conftest import paired_interval, paired_runs, shorten, total
 
 from drugsim.scenario import with_changes
+
+# Full-scale runs, ensembles or the app: the whole suite runs these; the quick tier (-m 'not slow') does not.
+pytestmark = pytest.mark.slow
 
 
 def without(scenario, name: str):

@@ -22,6 +22,9 @@ from drugsim.sensitivity import (
     summary,
 )
 
+# Full-scale runs, ensembles or the app: the whole suite runs these; the quick tier (-m 'not slow') does not.
+pytestmark = pytest.mark.slow
+
 END = "2020-06-30"
 DEATHS = Outcome("drug_deaths", "2019-01-01", END)
 # Two that drive deaths, one that cannot (HAT is off in the baseline), one that acts only on the cannabis market.

@@ -27,6 +27,9 @@ from drugsim.webapp import builder, charts
 from drugsim.webapp.export import all_tables, briefing_pdf, charts_zip, key_figures, xlsx_bytes
 from drugsim.webapp.runs import RunCache, run_comparison
 
+# Full-scale runs, ensembles or the app: the whole suite runs these; the quick tier (-m 'not slow') does not.
+pytestmark = pytest.mark.slow
+
 END = "2021-06-30"
 PERIOD = ("2020-10-01", "2021-06-30")
 

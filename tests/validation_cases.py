@@ -37,7 +37,7 @@ CASES: list[tuple[str, str | bytes, list[str]]] = [
     (
         "extends an unknown scenario",
         HEAD + 'extends = "no_such_scenario"\n',
-        ["scenario.extends = 'no_such_scenario'", "no scenario file"],
+        ["scenario.extends = 'no_such_scenario'", "no such scenario file; looked for"],
     ),
     ("extends outside the project", HEAD + 'extends = "/etc/passwd"\n', ["scenario.extends", "/etc/passwd"]),
     ("extends a parent folder", HEAD + 'extends = "../../../etc/hosts"\n', ["scenario.extends", "etc/hosts"]),
