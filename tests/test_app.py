@@ -166,10 +166,25 @@ def test_uploading_a_bad_file_explains_and_keeps_nothing(content, message):
     at = page("build")
     at.file_uploader(key="build_upload").upload("bad.toml", content, "application/toml").run()
     assert not at.exception
-    errors = [e.value for e in at.error]
-    assert errors and message.lower() in errors[0].lower(), errors
-    assert "bad.toml" in errors[0] or "scenario" in errors[0]
+    assert [e.value for e in at.error] == ["This file cannot be used:"]
+    # The detail, which quotes the file's own content, is plain text (the page's last code block).
+    detail = at.code[-1].value
+    assert message.lower() in detail.lower(), detail
+    assert "bad.toml" in detail or "scenario" in detail
     assert not at.session_state["built"]
+
+
+def test_user_text_is_shown_as_typed_never_as_markup():
+    """A name or description like ![x](http://host/img.png) must not make the browser fetch anything."""
+    at = page("build")
+    evil = b'[scenario]\nname = "evil"\nextends = "baseline"\ndescription = "![x](http://host/img.png) [y](http://h)"\n'
+    at.file_uploader(key="build_upload").upload("evil.toml", evil, "application/toml").run()
+    assert "evil" in at.session_state["built"]
+    bad = b'[scenario]\nname = "u"\n["![x](http://host/i.png)"]\n'
+    at.file_uploader(key="build_upload").upload("![x](http://host/i.png).toml", bad, "application/toml").run()
+    shown = [m.value for m in (*at.markdown, *at.error, *at.success, *at.warning, *at.info)]
+    assert not any("](http" in text for text in shown), [t for t in shown if "http" in t]
+    assert any("![x](http://host/i.png)" in c.value for c in at.code)
 
 
 def test_uploading_a_good_file_adds_it():

@@ -7,9 +7,14 @@ live in `drugsim/webapp/pages/`; the shared pieces (scenarios, cached runs, char
 
 from __future__ import annotations
 
+import logging
+import uuid
+
 import streamlit as st
 
 from drugsim.webapp.pages import pages
+
+log = logging.getLogger("drugsim.app")
 
 
 def main() -> None:
@@ -23,7 +28,15 @@ def main() -> None:
             "meet, in the seven local authorities of the West Midlands Police area, week by week from 2019 to 2030. "
             "Every number it uses is in the Assumptions page with its source."
         )
-    page.run()
+    try:
+        page.run()
+    except Exception:  # a bug: a plain message and a reference on the page, the detail in the server's log
+        ref = uuid.uuid4().hex[:8]
+        log.exception("app error, reference %s", ref)
+        st.error(
+            f"Something went wrong on this page (reference {ref}). Your scenarios and finished runs are kept; "
+            "the detail is in the app's log under that reference."
+        )
 
 
 if __name__ == "__main__":  # `streamlit run` executes this file as __main__

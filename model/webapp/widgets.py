@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 
 import pandas as pd
@@ -14,6 +15,20 @@ from drugsim.webapp.labels import depends_on, label
 from drugsim.webapp.pages import HERE
 
 _PNG = "_chart_png"
+#: Markdown's special characters: user text (scenario names, descriptions, file names, values in messages) is
+#: escaped so that it shows as typed and can never become a link, an image fetched from elsewhere, or markup.
+_MARKDOWN = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:&=])")
+
+
+def plain(text: object) -> str:
+    """`text` escaped for st.markdown and the other Markdown-rendering elements."""
+    return _MARKDOWN.sub(r"\\\1", str(text))
+
+
+def problem(title: str, detail: object, warning: bool = False) -> None:
+    """A refusal on the page: a plain title, and the detail (which quotes the user's own input) as plain text."""
+    (st.warning if warning else st.error)(title)
+    st.code(str(detail), language=None, wrap_lines=True)
 
 
 def chart(make: Callable, key: str, stem: str, alt: str, outcomes: tuple[str, ...] = ()) -> None:

@@ -8,6 +8,7 @@ import streamlit as st
 
 from drugsim.parameters import check_overrides, parameter_table
 from drugsim.webapp import state
+from drugsim.webapp.widgets import problem
 
 st.title("Assumptions")
 st.markdown(
@@ -102,7 +103,7 @@ c1.caption(f"{p.meaning}. Source: {p.source}")
 if c3.button("Use for this session", type="primary", key="assume_apply"):
     errors, warnings = check_overrides({name: value}, "this session")
     if errors:
-        st.error("\n".join(errors))
+        problem("This value cannot be used:", "\n".join(errors))
     else:
         overrides[name] = float(value)
         for w in warnings:

@@ -16,6 +16,7 @@ from drugsim.scenario import ScenarioError, parse_scenario
 from drugsim.webapp import state
 from drugsim.webapp.builder import build, current, fields, param_row
 from drugsim.webapp.labels import money
+from drugsim.webapp.widgets import plain, problem
 
 st.title("Build a scenario")
 st.markdown(
@@ -154,7 +155,7 @@ funding = st.text_input("Funding assumed (who pays, how much, until when)", valu
 try:
     text, built = build(name, start, description, funding, edited)
 except ScenarioError as e:
-    st.error(f"These settings are not a valid scenario:\n\n{e}")
+    problem("These settings are not a valid scenario:", e)
     st.stop()
 
 spend_new, spend_old = committed_spend(built), committed_spend(start)
@@ -176,15 +177,15 @@ c1, c2 = st.columns(2)
 c1.dataframe(committed.style.format("{:,.0f}"), key="build_costs")
 c2.dataframe(by_lever[by_lever.abs() > 0].to_frame().style.format("{:,.0f}"), key="build_costs_by_lever")
 if built.warnings:
-    st.warning("Outside the plausible range (allowed, but say why):\n\n" + "\n".join(f"- {w}" for w in built.warnings))
+    problem("Outside the plausible range (allowed, but say why):", "\n".join(built.warnings), warning=True)
 
 b1, b2, _ = st.columns([1, 1, 3])
 if b1.button("Add to my scenarios", type="primary", key="build_add", icon=":material/add:"):
     if name in state.library():
-        st.error(f"A library scenario is already called `{name}`: choose another name.")
+        st.error(f"A library scenario is already called {plain(name)}: choose another name.")
     else:
         state.built()[name] = text
-        st.success(f"`{name}` is now in the Compare page's list for this session.")
+        st.success(f"{plain(name)} is now in the Compare page's list for this session.")
 b2.download_button(
     "Download scenario file",
     text,
@@ -211,9 +212,9 @@ if upload is not None:
                 f"{upload.name}: scenario.name = {loaded.name!r} is the name of a library scenario; rename it"
             )
     except ScenarioError as e:
-        st.error(f"This file cannot be used:\n\n{e}")
+        problem("This file cannot be used:", e)
     else:
         state.built()[loaded.name] = upload.getvalue().decode("utf-8")
-        st.success(f"Loaded `{loaded.name}`: it is in the Compare page's list for this session.")
-        for w in loaded.warnings:
-            st.warning(w)
+        st.success(f"Loaded {plain(loaded.name)}: it is in the Compare page's list for this session.")
+        if loaded.warnings:
+            problem("Outside the plausible range (allowed, but say why):", "\n".join(loaded.warnings), warning=True)

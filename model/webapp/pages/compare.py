@@ -16,7 +16,7 @@ from drugsim.webapp import charts, state
 from drugsim.webapp.export import economics_table, headline_table
 from drugsim.webapp.labels import HEADLINES, fmt, label, lower_is_better
 from drugsim.webapp.runs import run_comparison
-from drugsim.webapp.widgets import chart, forget_charts, table_downloads
+from drugsim.webapp.widgets import chart, forget_charts, plain, problem, table_downloads
 
 st.title("Compare scenarios")
 st.markdown(
@@ -80,7 +80,7 @@ if go:
     try:
         scenarios = [state.scenario(n) for n in (base, *others)]
     except ScenarioError as e:
-        st.error(f"A scenario cannot be run:\n\n{e}")
+        problem("A scenario cannot be run:", e)
         st.stop()
     bar = st.progress(0.0, text="Starting the runs...")
     t0 = time.perf_counter()
@@ -93,7 +93,7 @@ if go:
         comparison = run_comparison(scenarios, int(n_runs), period, state.run_cache(), use_draws, overrides, progress)
     except (WorkerDied, RunFailed) as e:
         st.session_state["cmp_running"] = False
-        st.error(f"The comparison could not finish: {e}")
+        problem("The comparison could not finish:", e)
         st.stop()
     st.session_state["cmp_running"] = False
     bar.empty()
@@ -120,7 +120,7 @@ st.caption(
 )
 
 for s in c.others:
-    st.markdown(f"**{s.name}**: {s.description}")
+    st.markdown(f"**{plain(s.name)}**: {plain(s.description)}")
     cols = st.columns(3)
     for i, outcome in enumerate(HEADLINES):
         r = c.row(s.name, outcome)
