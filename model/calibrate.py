@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import io
 import json
 import time
 from concurrent.futures import Executor
@@ -22,6 +23,7 @@ from pathlib import Path
 
 import numpy as np
 
+from drugsim.atomic import write_atomic
 from drugsim.calendar import Calendar
 from drugsim.parameters import parameter_table
 from drugsim.runner import run_one
@@ -158,12 +160,14 @@ def write_fit(out: Path, result: dict, settings: Settings, wall_s: float) -> Non
             f"{name} = {result['fitted'][name]:.6g}  # table {table[name].value:g}, range "
             f"{table[name].low:g}-{table[name].high:g}"
         )
-    (out / "fitted.toml").write_text("\n".join(lines) + "\n")
-    with open(out / "accepted_draws.csv", "w", newline="") as f:
-        w = csv.DictWriter(f, fieldnames=["draw", "loss", "search_loss", *result["names"]])
-        w.writeheader()
-        for row in result["accepted"]:
-            w.writerow({k: (f"{v:.6g}" if isinstance(v, float) else v) for k, v in row.items()})
+    # Each file is replaced whole: `baseline` extends fitted.toml, so a half-written one would break every scenario.
+    write_atomic(out / "fitted.toml", "\n".join(lines) + "\n")
+    draws = io.StringIO(newline="")
+    w = csv.DictWriter(draws, fieldnames=["draw", "loss", "search_loss", *result["names"]])
+    w.writeheader()
+    for row in result["accepted"]:
+        w.writerow({k: (f"{v:.6g}" if isinstance(v, float) else v) for k, v in row.items()})
+    write_atomic(out / "accepted_draws.csv", draws.getvalue())
     info = {
         k: result[k]
         for k in ("best_loss", "prior_loss", "trials", "seeds", "reeval_seeds", "search_seconds", "fit_end")
@@ -175,7 +179,7 @@ def write_fit(out: Path, result: dict, settings: Settings, wall_s: float) -> Non
         accepted=len(result["accepted"]),
         date=stamp,
     )
-    (out / "fit_info.json").write_text(json.dumps(info, indent=2))
+    write_atomic(out / "fit_info.json", json.dumps(info, indent=2))
 
 
 def read_draws(path: Path = CALIBRATION_DIR / "accepted_draws.csv") -> list[dict[str, float]]:

@@ -11,6 +11,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from drugsim.atomic import write_atomic
 from drugsim.calendar import Calendar
 from drugsim.metrics import INDEX, METRICS
 from drugsim.parameters import parameter_table
@@ -242,7 +243,8 @@ def write_report(
         *[f"- {c}" for c in CAVEATS],
         "",
     ]
-    (out / "REPORT.md").write_text("\n".join(text))
-    (out / "report_summary.json").write_text(json.dumps(summary, indent=2))
-    pd.DataFrame(fit_records + hold_records).to_csv(out / "fit_table.csv", index=False, float_format="%.6g")
+    write_atomic(out / "REPORT.md", "\n".join(text))
+    write_atomic(out / "report_summary.json", json.dumps(summary, indent=2))
+    table = pd.DataFrame(fit_records + hold_records).to_csv(index=False, float_format="%.6g")
+    write_atomic(out / "fit_table.csv", table)
     return summary

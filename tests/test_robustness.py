@@ -10,8 +10,10 @@ import json
 import os
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
+from command_cases import CASES, setup
 
 from drugsim.cli import main
 from drugsim.results import ResultsError, check_writable, claim, write_results
@@ -107,76 +109,37 @@ def test_a_full_disk_while_keeping_runs_leaves_no_temporary_file(tmp_path, monke
     assert list((tmp_path / "runs").iterdir()) == []
 
 
-# --- nothing wrong that looks right: every argument checked before the first run ---------------------------------
-@pytest.mark.parametrize(
-    "args, message",
-    [
-        (["--period", "2031-2040"], "simulates 2019-01-01 to 2030-12-31 only"),
-        (["--period", "2030-2026"], "ends before it starts"),
-        (["--period", "2026-13-45:2027-01-01"], "not real dates"),
-        (["--period", "soon"], "use YEAR-YEAR"),
-        (["--seeds", "0"], "outside the allowed"),
-        (["--draws", "-1"], "outside the allowed"),
-        (["--workers", "-1"], "outside the allowed"),
-        (["--seeds", "nan"], "not a whole number"),
-        (["--dask", "not a url"], "Dask scheduler address"),
-    ],
-)
-def test_bad_arguments_stop_before_anything_runs(tmp_path, capsys, args, message):
-    out = tmp_path / "o"
-    with pytest.raises(SystemExit) as e:
-        main(["compare", "baseline", "hat_pilot", "--out", str(out), *args])
-    assert e.value.code == 2 and message in capsys.readouterr().err and not out.exists()
+# --- nothing wrong that looks right, and no tracebacks: every argument checked before the first run ---------------
+def _command(argv: str, folder: Path) -> tuple[int, str]:
+    """Run a command line in-process from `folder`; its exit code and what it printed on stderr."""
+    import contextlib
+    import io
+    import shlex
+
+    err = io.StringIO()
+    with contextlib.redirect_stderr(err):
+        try:
+            code = main(shlex.split(argv.replace("{dir}", str(folder))))
+        except SystemExit as e:  # argparse refuses an argument's value itself
+            code = e.code
+    return code, err.getvalue()
 
 
-@pytest.mark.parametrize(
-    "args, message",
-    [
-        (["--budget", "nan"], "outside the allowed"),
-        (["--budget", "-5"], "outside the allowed"),
-        (["--budget", "inf"], "outside the allowed"),
-    ],
-)
-def test_bad_budgets_stop_before_anything_runs(tmp_path, capsys, args, message):
-    with pytest.raises(SystemExit):
-        main(["budget", "--out", str(tmp_path / "o"), *args])
-    assert message in capsys.readouterr().err
+@pytest.mark.parametrize("kind, title, argv, phrase", CASES, ids=[c[1] for c in CASES])
+def test_command_line_mistakes_stop_at_once_with_one_clear_message(tmp_path, monkeypatch, kind, title, argv, phrase):
+    setup(tmp_path)
+    monkeypatch.chdir(tmp_path)
+    code, err = _command(argv, tmp_path)
+    assert code == 2 and phrase in err, err
+    assert "Traceback" not in err and not (tmp_path / "o").exists() and not (tmp_path / "results").exists()
+    assert (tmp_path / "documents" / "thesis.docx").read_bytes() == b"years of work"
 
 
-@pytest.mark.parametrize("seed", ["-1", str(2**70)])
-def test_impossible_seeds_are_refused(tmp_path, capsys, seed):
-    with pytest.raises(SystemExit):
-        main(["run", "baseline", "--seed", seed, "--out", str(tmp_path / "o")])
-    assert "outside the allowed 0 to 4,294,967,295" in capsys.readouterr().err
-
-
-def test_scenarios_that_differ_in_what_they_cover_are_not_compared(tmp_path, capsys):
-    late = tmp_path / "late.toml"
-    late.write_text('[scenario]\nname = "late"\nextends = "baseline"\nstart = 2026-01-01\n')
-    assert main(["compare", "baseline", str(late), "--out", str(tmp_path / "o")]) == 2
-    err = capsys.readouterr().err
-    assert "start on different dates" in err and "late from 2026-01-01" in err
-    short = tmp_path / "short.toml"
-    short.write_text('[scenario]\nname = "short"\nextends = "baseline"\nend = 2027-12-31\n')
-    assert main(["compare", "baseline", str(short), "--out", str(tmp_path / "o")]) == 2
-    assert "not inside every scenario" in capsys.readouterr().err
-    assert not (tmp_path / "o").exists()
-
-
-@pytest.mark.parametrize("others", [["baseline"], ["hat_pilot", "hat_pilot"]])
-def test_a_scenario_compared_with_itself_is_refused(tmp_path, capsys, others):
-    assert main(["compare", "baseline", *others, "--out", str(tmp_path / "o")]) == 2
-    assert "given twice" in capsys.readouterr().err
-
-
-def test_more_draws_than_the_calibration_has_are_refused(tmp_path, capsys):
-    assert main(["compare", "baseline", "hat_pilot", "--draws", "5000", "--out", str(tmp_path / "o")]) == 2
-    assert "accepted draws" in capsys.readouterr().err
-
-
-def test_report_only_without_a_fit_is_refused(tmp_path, capsys):
-    assert main(["calibrate", "--report-only", "--out", str(tmp_path / "missing")]) == 2
-    assert "no fitted.toml" in capsys.readouterr().err
+@pytest.mark.parametrize("argv", ["run baseline --seed -1", "compare baseline baseline --out {dir}/o", "run {dir}"])
+def test_the_installed_command_ends_in_one_line_not_a_traceback(tmp_path, argv):
+    args = argv.replace("{dir}", str(tmp_path)).split()
+    proc = subprocess.run([sys.executable, "-m", "drugsim.cli", *args], capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 2 and "Traceback" not in proc.stderr and "drugsim" in proc.stderr
 
 
 # --- the loader: small crafted files -------------------------------------------------------------------------------
@@ -225,29 +188,7 @@ def test_a_pipe_given_as_a_scenario_is_named(tmp_path):
         load_scenario(fifo)
 
 
-# --- no tracebacks for ordinary mistakes ---------------------------------------------------------------------------
-@pytest.mark.parametrize(
-    "argv",
-    [
-        ["compare", "baseline", "baseline", "--out", "{tmp}/o"],
-        ["run", "--seed", "-1", "baseline"],
-        ["run", "no_such_scenario"],
-        ["run", "{tmp}"],
-        ["compare", "baseline", "hat_pilot", "--workers", "-1", "--out", "{tmp}/o"],
-        ["compare", "baseline", "hat_pilot", "--dask", "not a url", "--out", "{tmp}/o"],
-        ["calibrate", "--report-only", "--out", "{tmp}/missing"],
-        ["sensitivity", "baseline", "--outcome", "not_a_metric", "--out", "{tmp}/s"],
-        ["init", "{tmp}/file.txt"],
-    ],
-)
-def test_ordinary_mistakes_end_in_one_clear_line_not_a_traceback(tmp_path, argv):
-    (tmp_path / "file.txt").write_text("x")
-    argv = [a.replace("{tmp}", str(tmp_path)) for a in argv]
-    proc = subprocess.run([sys.executable, "-m", "drugsim.cli", *argv], capture_output=True, text=True, timeout=120)
-    assert proc.returncode == 2, proc.stderr
-    assert "Traceback" not in proc.stderr and "drugsim" in proc.stderr
-
-
+# --- faults -----------------------------------------------------------------------------------------------------
 @pytest.mark.slow
 def test_an_unreachable_cluster_is_named_quickly(tmp_path, capsys):
     pytest.importorskip("distributed")
