@@ -39,15 +39,17 @@ class DrugMarketModel(mesa.Model):
         seed: the run's seed; every random stream derives from it.
 
     Example:
-        >>> from model.scenario import load_scenario
-        >>> m = DrugMarketModel(load_scenario("scenarios/baseline.toml"), seed=1)
+        >>> from drugsim.scenario import load_scenario
+        >>> m = DrugMarketModel(load_scenario("baseline"), seed=1)
         >>> m.run()
         >>> m.results.shape  # (weeks, metrics, local authorities)
     """
 
     def __init__(self, scenario, seed: int = 0):
-        super().__init__(seed=seed)
-        self.scenario = scenario
+        # `rng=` seeds Mesa's `random` exactly as `seed=` did, in Mesa 3.3 to 3.5; 3.5 deprecates `seed=`.
+        super().__init__(rng=seed)
+        # Not `self.scenario`: Mesa 3.5's Model has a `scenario` property of its own (mesa.experimental.scenarios).
+        self.resolved_scenario = scenario
         self.p = dict(scenario.params)
         self.cal = Calendar(scenario.start, scenario.end)
         self.streams = Streams(seed)
