@@ -59,7 +59,7 @@ class Person(mesa.Agent):
 
 class PerAgentModel(mesa.Model):
     def __init__(self, scenario, seed: int = 0):
-        super().__init__(seed=seed)
+        super().__init__(rng=seed)  # `seed=` is deprecated in Mesa 3.5; `rng=` seeds `random` the same way
         p = scenario.params
         cal = Calendar(scenario.start, scenario.end)
         pop = Population(p, cal, stream(seed, "population"))

@@ -39,15 +39,17 @@ class DrugMarketModel(mesa.Model):
         seed: the run's seed; every random stream derives from it.
 
     Example:
-        >>> from model.scenario import load_scenario
-        >>> m = DrugMarketModel(load_scenario("scenarios/baseline.toml"), seed=1)
+        >>> from drugsim.scenario import load_scenario
+        >>> m = DrugMarketModel(load_scenario("baseline"), seed=1)
         >>> m.run()
         >>> m.results.shape  # (weeks, metrics, local authorities)
     """
 
     def __init__(self, scenario, seed: int = 0):
-        super().__init__(seed=seed)
-        self.scenario = scenario
+        # `rng=` seeds Mesa's `random` exactly as `seed=` did, in Mesa 3.3 to 3.5; 3.5 deprecates `seed=`.
+        super().__init__(rng=seed)
+        # Not `self.scenario`: Mesa 3.5's Model has a `scenario` property of its own (mesa.experimental.scenarios).
+        self.resolved_scenario = scenario
         self.p = dict(scenario.params)
         self.cal = Calendar(scenario.start, scenario.end)
         self.streams = Streams(seed)
@@ -127,7 +129,12 @@ class DrugMarketModel(mesa.Model):
         return self.results
 
     def release(self) -> None:
-        """Let this model be freed once unreferenced. Mesa 3.3's `Agent._ids` (a class-level dict keyed by model)
-        keeps every model alive for the life of the process (mesa issue #3179, fixed after 3.3.1): about 15 MB a
-        run, which exhausted memory in long ensembles. Agents are not created after a run, so the entry can go."""
-        mesa.Agent._ids.pop(self, None)
+        """Let this model be freed once unreferenced. Mesa 3.3.1 (the newest Mesa for Python 3.11), 3.4.0 and 3.4.1
+        keep every model alive for the life of the process in `Agent._ids`, a class-level dict keyed by model (mesa
+        issue #3179, fixed in 3.4.2): about 15 MB a run, which exhausted memory in long ensembles. No public API of
+        those versions drops that entry (`Model.remove_all_agents` and `Agent.remove` only deregister agents), so this
+        is the one place drugsim names a private Mesa attribute; on Mesa 3.4.2+ there is no `_ids` and nothing to do.
+        Agents are not created after a run, so the entry can go. Delete this when Python 3.11 support is dropped."""
+        leaky_ids = getattr(mesa.Agent, "_ids", None)
+        if leaky_ids is not None:
+            leaky_ids.pop(self, None)
