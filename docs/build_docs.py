@@ -18,7 +18,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent / "tests"))  # the validation cases are test data
 
 from drugsim.parameters import parameter_table  # noqa: E402
-from drugsim.scenario import MAX_SCENARIO_BYTES, ScenarioError, parse_scenario  # noqa: E402
+from drugsim.scenario import MAX_DEPTH, MAX_ENTRIES, MAX_PROBLEMS, MAX_SCENARIO_BYTES, ScenarioError, parse_scenario  # noqa: E402
 
 _PLACEHOLDER = re.compile(r"^\{\{params:\s*(.+?)\s*\}\}$", re.M)
 
@@ -52,9 +52,32 @@ def validation() -> str:
         "",
         "Every scenario file, uploaded or on disk, is checked before anything runs. A refusal names the file, the "
         "field, the value and what is allowed, and nothing is run or written. Files are read as UTF-8 text of at "
-        f"most {MAX_SCENARIO_BYTES:,} bytes; `extends` may name only a scenario in the same folder or the project "
-        "(never a path outside it), and cycles are refused. Values outside a parameter's plausible range but "
-        "possible are accepted with a warning, so that assumptions can be explored.",
+        f"most {MAX_SCENARIO_BYTES:,} bytes, nested at most {MAX_DEPTH} levels, with at most {MAX_ENTRIES:,} keys "
+        f"and list items, and a refusal lists at most {MAX_PROBLEMS} problems; `extends` looks beside the file, "
+        "then in the scenario library, and may reach only the file's own folder, its drugsim project or the "
+        "library (every path is resolved, links included, before it is checked); cycles are refused. Values "
+        "outside a parameter's plausible range but possible are accepted with a warning, so that assumptions can "
+        "be explored.",
+        "",
+        "## Classes of defect and what each gets",
+        "",
+        "- **Data loss.** `--overwrite` replaces only a results folder drugsim wrote (its manifest lists the files it "
+        "wrote; anything else in the folder stops it); `init` writes only into a new or empty folder; results and "
+        "calibration files are written whole or not at all; a command holds its results folder, so a second one "
+        "with the same `--out` stops at once, and leftovers of a killed command are tidied (a half-written "
+        "folder removed, a set-aside previous folder put back).",
+        "- **Answers that look valid but are not.** Every argument is checked before the first run (periods inside "
+        "2019-2030 and in order, seeds, runs, draws, workers, budgets, cluster addresses), and compared scenarios "
+        "must be distinct, start on the same date and cover the period. See the command table below.",
+        "- **Validates, then crashes.** Every number in a scenario has a physical bound as well as a type; see the "
+        "table of scenario files below.",
+        "- **Crafted files.** Depth, size, key counts and message length are bounded; a byte-order mark is "
+        "accepted; a folder, pipe or unreadable file is named as such.",
+        "- **The app.** User text (names, descriptions, file names, values quoted in messages) is escaped wherever "
+        "Markdown renders, and refusals are shown as plain text; the page never shows a traceback or a server "
+        "path, only a plain message and a reference whose detail is in the app's log.",
+        "- **Faults.** A full disk, an unwritable folder or a cluster that does not answer gives one line naming "
+        "the folder or address; an internal error gives one line naming the log file that holds the detail.",
         "",
         f"Each case below is a test (`tests/test_validation.py`), given as an upload named `bad.toml`. {len(CASES)} "
         "cases:",
@@ -71,7 +94,47 @@ def validation() -> str:
         shown = text.encode("utf-8", "backslashreplace").decode() if isinstance(text, str) else repr(text)
         shown = shown if len(shown) <= 160 else shown[:120] + f"... ({len(shown):,} characters)"
         rows.append(f"| {title} | `{_cell(shown.strip())}` | {_cell(message)} |")
-    return "\n".join(rows) + "\n"
+    return "\n".join(rows + [""] + commands()) + "\n"
+
+
+def commands() -> list[str]:
+    """The table of command-line mistakes tried and the message for each (run for real, in a scratch folder)."""
+    import contextlib
+    import io
+    import os
+    import shlex
+    import tempfile
+
+    from command_cases import CASES, setup
+
+    from drugsim.cli import main
+
+    rows = [
+        "## Command-line mistakes",
+        "",
+        f"Each case is a test (`tests/test_robustness.py`); each stops with exit code 2 before any run and writes "
+        f"nothing. `DIR` is a scratch folder. {len(CASES)} cases:",
+        "",
+        "| class | what is wrong | the command | the message |",
+        "| --- | --- | --- | --- |",
+    ]
+    here = os.getcwd()
+    with tempfile.TemporaryDirectory() as folder:
+        setup(Path(folder))
+        os.chdir(folder)
+        try:
+            for kind, title, argv, _ in CASES:
+                err = io.StringIO()
+                with contextlib.redirect_stderr(err):
+                    try:
+                        main(shlex.split(argv.replace("{dir}", folder)))
+                    except SystemExit:
+                        pass
+                message = err.getvalue().strip().splitlines()[-1].replace(folder, "DIR")
+                rows.append(f"| {kind} | {title} | `drugsim {argv.replace('{dir}', 'DIR')}` | {_cell(message)} |")
+        finally:
+            os.chdir(here)
+    return rows
 
 
 if __name__ == "__main__":

@@ -349,7 +349,7 @@ def _bounded(kind: type, low: float, high: float):
                 f"{text!r} is not {'a whole number' if kind is int else 'a number'}"
             ) from None
         if not (math.isfinite(value) and low <= value <= high):
-            raise argparse.ArgumentTypeError(f"{text} is outside the allowed {low:,} to {high:,}")
+            raise argparse.ArgumentTypeError(f"{text} is outside the allowed {low:,.0f} to {high:,.0f}")
         return value
 
     return parse
