@@ -745,6 +745,9 @@ def main(argv: list[str] | None = None) -> int:
         where = f"{e.filename}: " if e.filename else ""
         print(f"drugsim: {where}{e.strerror or e}", file=sys.stderr)
         return 1
+    except KeyboardInterrupt:  # Ctrl-C outside an ensemble (which keeps its finished runs itself)
+        print("\ndrugsim: interrupted; nothing was written", file=sys.stderr)
+        return 130
     except Exception as e:  # a bug: one line for the user, the detail in a log file
         return _bug(e)
 
