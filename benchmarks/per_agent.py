@@ -8,12 +8,24 @@ other-cause death. It shares the engine's population initialisation and paramete
 
 from __future__ import annotations
 
+import math
+
 import mesa
 
 from drugsim.calendar import WEEKS_PER_YEAR, Calendar, weekly_prob
-from drugsim.market.agents import poisson_small
 from drugsim.population import Kind, Population, Status
 from drugsim.rng import stream
+
+
+def poisson_small(rng, lam: float) -> int:
+    """Poisson draw for small means from a `random.Random` (a scalar draw, as per-agent code makes)."""
+    if lam <= 0:
+        return 0
+    limit, k, prod = math.exp(-lam), 0, rng.random()
+    while prod > limit:
+        k += 1
+        prod *= rng.random()
+    return k
 
 
 class Person(mesa.Agent):

@@ -31,9 +31,14 @@ OUTCOMES = (
     "in_hat",
     "in_rehab",
     "active_county_lines",
+    "active_lines_exported",
+    "active_lines_internal",
     "runners_exploited",
     "children_exploited",
+    "runners_recruited_exploited",
     "nrm_referrals",
+    "serious_violence_offences",
+    "sharp_object_admissions",
     "type1_outcomes",
     "trafficking_offences",
     "market_revenue_gbp",
@@ -41,16 +46,25 @@ OUTCOMES = (
     "health_cost_gbp",
     "cj_cost_gbp",
     "death_cost_gbp",
+    "violence_cost_gbp",
+    "exploitation_cost_gbp",
     "treatment_cost_gbp",
     "spend_total_gbp",
 )
 #: Costs to society whose fall is a benefit (each priced by unit costs in the parameter table).
-COSTS_AVOIDED = ("crime_cost_gbp", "health_cost_gbp", "cj_cost_gbp", "death_cost_gbp")
+COSTS_AVOIDED = (
+    "crime_cost_gbp",
+    "health_cost_gbp",
+    "cj_cost_gbp",
+    "death_cost_gbp",
+    "violence_cost_gbp",
+    "exploitation_cost_gbp",
+)
 #: Public spending: interventions and treatment places.
 SPENDING = ("spend_total_gbp", "treatment_cost_gbp")
 ECONOMICS = {
     "intervention_spend_gbp": "Extra public spending: interventions and treatment (GBP)",
-    "costs_avoided_gbp": "Costs of crime, health, criminal justice and deaths avoided (GBP)",
+    "costs_avoided_gbp": "Costs of crime, health, criminal justice, deaths, violence and exploitation avoided (GBP)",
     "net_benefit_gbp": "Net social benefit: costs avoided minus extra spending (GBP)",
     "cost_per_death_averted_gbp": "Extra spending per drug death averted (GBP)",
     "cost_per_crime_averted_gbp": "Extra spending per acquisitive crime averted (GBP)",

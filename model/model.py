@@ -8,6 +8,8 @@ The weekly order (documented once, here and in docs/ODD.md):
 
 from __future__ import annotations
 
+import functools
+
 import mesa
 import numpy as np
 
@@ -29,6 +31,11 @@ from drugsim.rng import Streams
 
 #: How often (in weeks) the Mesa DataCollector samples the crime groups.
 COLLECT_EVERY_WEEKS = 13
+
+
+@functools.cache
+def _rows(metrics: tuple[str, ...]) -> np.ndarray:
+    return np.array([INDEX[m] for m in metrics])
 
 
 class DrugMarketModel(mesa.Model):
@@ -89,6 +96,10 @@ class DrugMarketModel(mesa.Model):
     def add(self, metric: str, values) -> None:
         """Add this week's per-LA values to `metric`."""
         self._this_week[INDEX[metric]] += values
+
+    def add_rows(self, metrics: tuple[str, ...], rows: np.ndarray) -> None:
+        """Add this week's per-LA values to several metrics at once (`rows`: one row per metric)."""
+        self._this_week[_rows(metrics)] += rows
 
     def status_counts(self) -> np.ndarray:
         """(LA, status) counts of OCUs at the end of last week (= the start of this one)."""

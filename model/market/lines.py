@@ -1,14 +1,18 @@
-"""County lines as arrays (hundreds active, thousands over a run): owner, exporting LA, county market,
-runners, and the weeks a line opened and closed. Arrays grow by doubling."""
+"""County lines as arrays (hundreds active, thousands over a run): owner group, kind (exported to a county market
+outside the force area, or internal to a West Midlands local authority), the exporting LA, the market it serves,
+runners, and the weeks it opened and closed. Arrays grow by doubling."""
 
 from __future__ import annotations
 
 import numpy as np
 
+EXPORTED, INTERNAL = 0, 1
+
 _FIELDS = {
     "owner": np.int32,
+    "kind": np.int8,
     "la": np.int8,
-    "county": np.int16,
+    "market": np.int16,
     "active": bool,
     "opened": np.int32,
     "closed": np.int32,
@@ -24,22 +28,27 @@ class CountyLines:
         for name, dtype in _FIELDS.items():
             setattr(self, name, np.zeros(capacity, dtype=dtype))
 
-    def _grow(self) -> None:
+    def _grow(self, need: int) -> None:
+        size = self.owner.size
+        while size < need:
+            size *= 2
         for name in _FIELDS:
             old = getattr(self, name)
-            new = np.zeros(old.size * 2, dtype=old.dtype)
+            new = np.zeros(size, dtype=old.dtype)
             new[: old.size] = old
             setattr(self, name, new)
 
-    def open(self, owner: int, la: int, county: int, week: int, runners: int, children: int, vulnerable: int) -> int:
-        if self.n == self.owner.size:
-            self._grow()
-        i = self.n
-        self.owner[i], self.la[i], self.county[i] = owner, la, county
-        self.active[i], self.opened[i], self.closed[i] = True, week, -1
-        self.runners[i], self.children[i], self.vulnerable[i] = runners, children, vulnerable
-        self.n += 1
-        return i
+    def open_many(self, week: int, **fields: np.ndarray) -> np.ndarray:
+        """Open len(owner) lines at once; `fields` gives owner, kind, la, market, runners, children, vulnerable."""
+        k = len(fields["owner"])
+        if self.n + k > self.owner.size:
+            self._grow(self.n + k)
+        idx = np.arange(self.n, self.n + k)
+        for name, values in fields.items():
+            getattr(self, name)[idx] = values
+        self.active[idx], self.opened[idx], self.closed[idx] = True, week, -1
+        self.n += k
+        return idx
 
     def close(self, idx: np.ndarray, week: int) -> None:
         self.active[idx] = False

@@ -1,23 +1,57 @@
-"""The drug market each week: groups open lines, the CLTF and other enforcement close them, lines earn,
-street dealers are detected and replaced. Records the county-lines and trafficking metrics.
+"""The drug market each week: an open county-lines market in which West Midlands groups compete with other
+suppliers, the CLTF and other enforcement close lines, closed lines are re-established, taken over or lost, and
+the harms that follow (exploitation, violence, NRM referrals) are counted. Street dealers are detected and
+replaced. Records the county-lines, exploitation, violence and trafficking metrics.
 
-Order within the week: groups act (open and replace lines, at a rate set by county demand and by line
-profit net of the enforcement risk they perceive) -> CLTF Type 1 outcomes -> other closures -> revenue of
-the lines still running -> street dealer detections.
+The market. Each county market outside the force area, and each local authority inside it, has customers worth
+a number of lines (its capacity). West Midlands lines, and other suppliers (other forces' lines and local
+dealers: "rivals", counted in line-equivalents), serve them. Customers do not vanish when a line is closed: the
+line is re-established by its group with a new holder (same customers), taken over by a rival (another West
+Midlands group or an outside supplier), or lost, leaving demand that new lines or rivals fill. Groups open lines
+where there is unmet demand, at a rate set by the profit a line makes net of the enforcement risk they have
+seen lately, choosing exported or internal lines by the same comparison (internal lines earn less but avoid
+cross-border enforcement).
+
+Order within the week: rival suppliers enter and leave -> groups open lines and re-establish closed ones ->
+CLTF Type 1 outcomes -> other closures (with what happens to each closed line's customers) -> revenue, runners
+and exploitation of the lines still running -> NRM referrals by route -> violence -> street dealer detections.
 """
 
 from __future__ import annotations
-
-import random
 
 import numpy as np
 
 from drugsim.calendar import WEEKS_PER_YEAR, weekly_prob
 from drugsim.levers import N_LA
-from drugsim.market.agents import CrimeGroup, poisson_small
-from drugsim.market.lines import CountyLines
+from drugsim.market.agents import CrimeGroup
+from drugsim.market.lines import EXPORTED, INTERNAL, CountyLines
 from drugsim.parameters import geography
 from drugsim.population import FOREVER, Status
+
+KINDS = (EXPORTED, INTERNAL)
+_AGAIN, _TAKEN = 0, 1  # why a pending line opens: re-established by its group, or taken over by another
+#: Metrics recorded together (one array operation each week).
+_OPENED = ("lines_opened", "runners_recruited_exploited")
+_CLOSED = ("lines_taken_over", "lines_lost")
+_VIOLENCE = ("serious_violence_offences", "sharp_object_admissions", "violence_cost_gbp")
+_WEEK = (
+    "type1_outcomes",
+    "supply_charges",
+    "lines_closed_other",
+    "safeguarding_referrals",
+    "county_lines_revenue_gbp",
+    "active_county_lines",
+    "active_lines_exported",
+    "active_lines_internal",
+    "line_runners",
+    "runners_exploited",
+    "children_exploited",
+    "exploitation_cost_gbp",
+    "nrm_referrals_cltf",
+    "nrm_referrals_policing",
+    "nrm_referrals_other",
+    "nrm_referrals",
+)
 
 
 class Market:
@@ -25,29 +59,60 @@ class Market:
         self.model = model
         p = model.p
         rng = model.streams["market_init"]
-        self.py_rng = random.Random(int(model.streams["market_agents"].integers(2**62)))
+        self.rng = model.streams["market"]
         share = geography().column("line_export_share")
         n_ocg, n_usg = int(p["ocg_count"]), int(p["usg_count"])
-        home = rng.choice(N_LA, n_ocg + n_usg, p=share / share.sum())
-        self.groups = [
-            CrimeGroup(model, gid, "OCG" if gid < n_ocg else "USG", int(home[gid])) for gid in range(n_ocg + n_usg)
-        ]
+        n_groups = n_ocg + n_usg
+        home = rng.choice(N_LA, n_groups, p=share / share.sum())
+        self.groups = [CrimeGroup(model, g, "OCG" if g < n_ocg else "USG", int(home[g])) for g in range(n_groups)]
         self.agentset = model.agents_by_type[CrimeGroup]
-        self.group_home = home
+        self.group_home = home.astype(np.intp)
         self.groups_per_la = np.maximum(np.bincount(home, minlength=N_LA), 1)
-        self.group_revenue = np.zeros(len(self.groups))
+        self.group_revenue = np.zeros(n_groups)
+        self.group_lines = np.zeros(n_groups, dtype=np.int64)
+        self.group_disrupted_until = np.full(n_groups, -1, dtype=np.int64)
         self.lines = CountyLines()
+
+        # Markets: n_county county markets outside the force area, then one internal market per LA.
         self.n_county = int(p["n_county_markets"])
-        self.county_capacity = p["line_carrying_capacity"] / self.n_county
-        self.county_count = np.zeros(self.n_county)
-        self.growth_per_week = p["line_growth_per_year"] / WEEKS_PER_YEAR
-        self.seed_lines = p["line_seed_per_group"]
-        self.opening_rate = 0.0
-        self.profit_factor = 1.0
-        self.perceived_closure_hazard = weekly_prob(p["line_closure_other_per_year"])
-        self.opened = np.zeros(N_LA)
-        for _ in range(int(p["lines_initial_2019"])):
-            self.open_line(self.groups[self.py_rng.randrange(len(self.groups))], week=-1)
+        self.n_markets = self.n_county + N_LA
+        self.market_kind = np.r_[np.full(self.n_county, EXPORTED), np.full(N_LA, INTERNAL)].astype(np.int8)
+        ocu = geography().column("ocu_count")
+        self.capacity = np.r_[
+            np.full(self.n_county, p["line_carrying_capacity"] / self.n_county),
+            p["internal_line_capacity"] * ocu / ocu.sum(),
+        ]
+        self.rival = self.capacity * p["rival_share_2019"]
+        self.wm = np.zeros(self.n_markets)  # West Midlands lines serving each market now
+        # Weekly rates, fixed for the run.
+        self.closure_other = np.array(
+            [weekly_prob(p["line_closure_other_per_year"]), weekly_prob(p["internal_closure_other_per_year"])]
+        )
+        self.entry, self.rival_entry, self.rival_exit, self.dealer_caught = (
+            weekly_prob(p[k])
+            for k in (
+                "line_growth_per_year",
+                "rival_entry_per_year",
+                "rival_exit_per_year",
+                "dealer_detection_rate_per_year",
+            )
+        )
+        revenue = p["line_revenue_gbp_per_week"] * np.array([1.0, p["internal_line_revenue_share"]])
+        self.margin = revenue * (1.0 - p["line_operating_cost_share"])
+        self.perceived_hazard = self.closure_other.copy()
+        self.profit_factor = 1.0  # exported lines' (the DataCollector reports it)
+        # Lines to open at a later week: due week, market, owner, and why (_AGAIN or _TAKEN).
+        self.pending = np.zeros((0, 4), dtype=np.int64)
+        self.takeovers_this_week = np.zeros(N_LA)
+
+        # Lines at the start, spread over each kind's markets in proportion to their room.
+        n_ext, n_int = int(p["lines_initial_2019"]), int(p["internal_lines_initial_2019"])
+        room = self.room()
+        markets = [
+            rng.choice(self.n_markets, n, p=room * (self.market_kind == kind) / room[self.market_kind == kind].sum())
+            for kind, n in ((EXPORTED, n_ext), (INTERNAL, n_int))
+        ]
+        self._open(rng.integers(n_groups, size=n_ext + n_int), np.r_[markets[0], markets[1]], rng, week=-1)
 
         # Street dealers, in proportion to community OCUs in each LA.
         pop = model.pop
@@ -58,51 +123,121 @@ class Market:
         self.dealer_back = np.zeros(self.dealer_la.size, dtype=np.int32)  # week available again
         self.dealer_replaced = np.ones(self.dealer_la.size, dtype=bool)  # displaced dealers are not
 
+        # Violence per line-week in the force area: the drug-market share of knife and sharp-instrument
+        # offences, spread over the lines running at the start (exported lines' violence is partly in the
+        # county markets they serve, and only the West Midlands share is counted here).
+        in_wm = n_ext * p["violence_home_share"] + n_int
+        self.violence_per_line_week = (
+            p["drug_market_violence_share"] * p["knife_offences_2021"] / max(in_wm, 1.0) / WEEKS_PER_YEAR
+        )
+
+    # --- state
     @property
     def n_active(self) -> int:
-        return int(self.county_count.sum())
+        return int(self.wm.sum())
 
-    def open_line(self, group: CrimeGroup, week: int | None = None) -> bool:
-        """Open a line for `group` in a county market with room; False if every market is full."""
-        room = self.county_capacity - self.county_count
-        if room.max() < 1:
-            return False
-        rng, p = self.py_rng, self.model.p
-        county = rng.choices(range(self.n_county), weights=np.maximum(room, 0))[0]
-        runners = 1 + poisson_small(rng, p["runners_per_line_mean"] - 1)
-        children = sum(rng.random() < p["runner_child_prob"] for _ in range(runners))
-        vulnerable = sum(rng.random() < p["runner_vulnerable_adult_prob"] for _ in range(runners - children))
-        w = self.model.week if week is None else week
-        self.lines.open(group.gid, group.home_la, county, w, runners, children, vulnerable)
-        self.county_count[county] += 1
-        group.n_lines += 1
+    def room(self) -> np.ndarray:
+        """Unmet demand in each market, in lines."""
+        return np.maximum(self.capacity - self.wm - self.rival, 0.0)
+
+    # --- opening, closing
+    def _open(self, owners: np.ndarray, markets: np.ndarray, rng, week: int | None = None) -> np.ndarray:
+        """Open lines for `owners` in `markets` (the market gives the kind); returns the new lines' indices.
+        Holders and runners are recruited: some are children or vulnerable adults."""
+        p = self.model.p
+        k = len(owners)
+        if k == 0:
+            return np.empty(0, dtype=np.int64)
+        runners = 1 + rng.poisson(p["runners_per_line_mean"] - 1, k)
+        children = rng.binomial(runners, p["runner_child_prob"])
+        vulnerable = rng.binomial(runners - children, p["runner_vulnerable_adult_prob"])
+        la = self.group_home[owners]
+        idx = self.lines.open_many(
+            self.model.week if week is None else week,
+            owner=owners,
+            kind=self.market_kind[markets],
+            la=la,
+            market=markets,
+            runners=runners,
+            children=children,
+            vulnerable=vulnerable,
+        )
+        self.wm += np.bincount(markets, minlength=self.n_markets)
+        self.group_lines += np.bincount(owners, minlength=len(self.groups))
         if week is None:
-            self.opened[group.home_la] += 1
-        return True
+            recruited = np.bincount(la, weights=children + vulnerable, minlength=N_LA)
+            self.model.add_rows(_OPENED, np.stack([np.bincount(la, minlength=N_LA), recruited]))
+        return idx
 
-    def receive_local_revenue(self, revenue_by_la: np.ndarray) -> None:
-        """Retail revenue in each LA is shared equally by the groups based there."""
-        self.group_revenue += (revenue_by_la / self.groups_per_la)[self.group_home]
-
-    def _close(self, idx: np.ndarray, type1: bool) -> None:
-        m, p, lines = self.model, self.model.p, self.lines
+    def _close(self, idx: np.ndarray, by_cltf: np.ndarray) -> None:
+        """Close lines (`by_cltf` marks the CLTF's Type 1 outcomes). Each closed line's customers are
+        re-established by its group after a delay, taken over by a rival, or lost."""
+        m, p, lines, rng = self.model, self.model.p, self.lines, self.rng
+        if idx.size == 0:
+            return
         lines.close(idx, m.week)
-        np.subtract.at(self.county_count, lines.county[idx], 1)
-        rng = self.py_rng
-        disrupted = np.zeros(N_LA)
-        for owner in lines.owner[idx]:
-            g = self.groups[owner]
-            g.n_lines -= 1
-            if rng.random() < p["line_replacement_prob"]:
-                g.pending_replacements.append(m.week + int(p["line_replacement_delay_weeks"]))
-            elif type1 and rng.random() < p["line_displacement_local_prob"]:
-                self._add_displaced_dealer(g.home_la)
-            if type1 and rng.random() < p["ocg_disruption_prob_per_type1"]:
-                g.disrupted_until = m.week + int(p["ocg_disruption_weeks"])
-                disrupted[g.home_la] += 1
-        if type1:
+        markets, owners = lines.market[idx].astype(np.intp), lines.owner[idx].astype(np.intp)
+        self.wm -= np.bincount(markets, minlength=self.n_markets)
+        self.group_lines -= np.bincount(owners, minlength=len(self.groups))
+        la = lines.la[idx].astype(np.intp)
+        u = rng.random((3, idx.size))
+        again = u[0] < p["line_replacement_prob"]
+        taken = ~again & (u[0] < p["line_replacement_prob"] + p["line_rival_takeover_prob"])
+        lost = ~again & ~taken
+        # A rival takes the customers: another West Midlands group (next week) in proportion to West Midlands
+        # lines in that market, otherwise an outside supplier. Either way the contest is violent (`_violence`).
+        wm_share = self.wm[markets] / np.maximum(self.wm[markets] + self.rival[markets], 1.0)
+        by_wm = taken & (u[1] < wm_share)
+        self.rival += np.bincount(markets[taken & ~by_wm], minlength=self.n_markets)
+        self.takeovers_this_week += np.bincount(la[taken], minlength=N_LA)
+        due = np.where(again, m.week + int(p["line_replacement_delay_weeks"]), m.week + 1)
+        new_owner = np.where(again, owners, rng.integers(len(self.groups), size=idx.size))
+        later = again | by_wm
+        self.pending = np.concatenate(
+            [self.pending, np.c_[due[later], markets[later], new_owner[later], np.where(again, _AGAIN, _TAKEN)[later]]]
+        )
+        m.add_rows(_CLOSED, np.stack([np.bincount(la[taken], minlength=N_LA), np.bincount(la[lost], minlength=N_LA)]))
+        if by_cltf.any():
+            # A CLTF closure may disrupt the owning group; a line that is not re-established may move its
+            # trade into local street dealing.
+            disrupt = by_cltf & (u[2] < p["ocg_disruption_prob_per_type1"])
+            self.group_disrupted_until[owners[disrupt]] = m.week + int(p["ocg_disruption_weeks"])
+            disrupted = np.bincount(la[disrupt], minlength=N_LA)
             m.add("ocg_disruptions", disrupted)
             self.seize(disrupted * p["assets_seized_per_disruption_gbp"])
+            local = by_cltf & lost & (u[1] < p["line_displacement_local_prob"])
+            for home in la[local]:
+                self._add_displaced_dealer(int(home))
+
+    def _due(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Lines due to open this week (re-established, or taken over by another group) whose customers have not
+        been served by someone else meanwhile: their owners, markets, and which were re-established."""
+        due = self.pending[:, 0] <= self.model.week
+        rows = self.pending[due]
+        self.pending = self.pending[~due]
+        rows = rows[self.room()[rows[:, 1]] >= 0.5]
+        return rows[:, 2], rows[:, 1], rows[:, 3] == _AGAIN
+
+    def _new(self, p, week: int) -> tuple[np.ndarray, np.ndarray]:
+        """Groups fill unmet demand: in each market new lines open at a rate proportional to its room and to the
+        profit a line of that kind makes after the enforcement risk groups perceive (exported lines earn more;
+        internal ones avoid cross-border enforcement). Larger groups, and those not disrupted, open more.
+        Returns the new lines' owners and markets."""
+        rng = self.rng
+        room = self.room()
+        profit = np.clip(1.0 - self.perceived_hazard * p["line_loss_per_closure_gbp"] / self.margin, 0.0, 1.0)
+        self.profit_factor = float(profit[EXPORTED])
+        weight = self.group_lines + p["line_seed_per_group"]
+        free = weight * (self.group_disrupted_until < week)
+        # Disrupted groups open nothing, so a market fills more slowly while many are disrupted.
+        expected = self.entry * room * profit[self.market_kind] * free.sum() / weight.sum()
+        n = np.minimum(rng.poisson(expected), np.floor(room).astype(np.int64))
+        markets = np.repeat(np.arange(self.n_markets), n)
+        if markets.size == 0:
+            return markets, markets
+        # Owners in proportion to their weight (an inverse-CDF draw: cheaper than choice with p each week).
+        cdf = np.cumsum(free)
+        return np.searchsorted(cdf, rng.random(markets.size) * cdf[-1], side="right"), markets
 
     def _add_displaced_dealer(self, la: int) -> None:
         """A closed line's trade moves to local street dealing; this dealer is not replaced once caught."""
@@ -110,6 +245,10 @@ class Market:
         self.dealer_back = np.append(self.dealer_back, np.int32(self.model.week))
         self.dealer_replaced = np.append(self.dealer_replaced, False)
         self.model.add("lines_displaced_locally", np.bincount([la], minlength=N_LA))
+
+    def receive_local_revenue(self, revenue_by_la: np.ndarray) -> None:
+        """Retail revenue in each LA is shared equally by the groups based there."""
+        self.group_revenue += (revenue_by_la / self.groups_per_la)[self.group_home]
 
     def seize(self, value_by_la: np.ndarray) -> None:
         """Record assets seized; a share is realised as receipts after the recovery lag."""
@@ -119,64 +258,112 @@ class Market:
         if due < m.asset_receipts.shape[0]:
             m.asset_receipts[due] += value_by_la * p["asset_recovery_share"]
 
+    # --- the week
     def step(self) -> None:
-        m, p, lv, week = self.model, self.model.p, self.model.levers, self.model.week
-        rng = m.streams["market"]
+        m, p, lv, week, rng = self.model, self.model.p, self.model.levers, self.model.week, self.rng
         lines = self.lines
-        self.opened.fill(0)
-        # Demand: room left in county markets. Profit: a line's margin against the losses groups expect
-        # from the closure rate they have seen lately (enforcement deters openings).
-        room_share = max(0.0, 1.0 - self.n_active / p["line_carrying_capacity"])
-        margin = p["line_revenue_gbp_per_week"] * (1.0 - p["line_operating_cost_share"])
-        risk = self.perceived_closure_hazard * p["line_loss_per_closure_gbp"]
-        self.profit_factor = max(0.0, 1.0 - risk / margin) if margin > 0 else 0.0
-        self.opening_rate = self.growth_per_week * room_share * self.profit_factor
-        self.agentset.shuffle_do("step")
-        m.add("lines_opened", self.opened)
+        self.takeovers_this_week.fill(0)
+        # Rival suppliers fill part of the unmet demand and leave at their own rate.
+        self.rival += self.rival_entry * self.room() - self.rival_exit * self.rival
+        # Lines re-established or taken over, and new lines into unmet demand, open together.
+        owners, markets, again = self._due()
+        new_owners, new_markets = self._new(p, week)
+        idx = self._open(np.concatenate([owners, new_owners]), np.concatenate([markets, new_markets]), rng)
+        reestablished = np.bincount(lines.la[idx[: again.size][again]], minlength=N_LA)
 
+        m.add("lines_reestablished", reestablished)
+
+        # Closures: the CLTF's Type 1 outcomes (its capacity is used less fully when lines are few), then other
+        # enforcement (importing forces and the NCLCC for exported lines, local policing for internal ones).
         active = lines.active_idx()
-        type1 = active[:0]
+        by_cltf = np.zeros(active.size, dtype=bool)
         capacity = lv.cltf_type1_per_week * lv.enforcement_mult
         if capacity > 0 and active.size:
             expected = capacity * active.size / (active.size + p["cltf_half_saturation_lines"])
             k = min(int(rng.poisson(expected)), active.size)
-            type1 = rng.choice(active, k, replace=False)
-        rest = np.setdiff1d(active, type1, assume_unique=True)
-        other = rest[rng.random(rest.size) < weekly_prob(p["line_closure_other_per_year"])]
-        self._close(type1, type1=True)
-        self._close(other, type1=False)
-        observed = (type1.size + other.size) / max(active.size, 1)
-        self.perceived_closure_hazard += (observed - self.perceived_closure_hazard) / p["risk_perception_weeks"]
-
-        la1 = lines.la[type1].astype(np.intp)
-        exploited1 = np.bincount(la1, weights=lines.children[type1] + lines.vulnerable[type1], minlength=N_LA)
-        supply = rng.poisson(p["supply_charges_per_type1"] * np.bincount(la1, minlength=N_LA))
-        m.add("type1_outcomes", np.bincount(la1, minlength=N_LA))
-        self.seize(np.bincount(la1, minlength=N_LA) * p["assets_seized_per_type1_gbp"])
-        m.add("supply_charges", supply)
-        m.add(
-            "safeguarding_referrals",
-            rng.binomial(exploited1.astype(np.int64), p["safeguarding_prob_per_exploited_runner"]),
+            by_cltf[rng.choice(active.size, k, replace=False)] = True
+        kind = lines.kind[active]
+        by_other = ~by_cltf & (rng.random(active.size) < self.closure_other[kind] * lv.enforcement_mult)
+        closing = by_cltf | by_other
+        # Groups learn the closure rate of each kind of line.
+        observed = np.bincount(kind[closing], minlength=2) / np.maximum(np.bincount(kind, minlength=2), 1)
+        self.perceived_hazard += (observed - self.perceived_hazard) / p["risk_perception_weeks"]
+        # What closures find (holders, exploited runners) is read before the lines are closed.
+        idx = active[closing]
+        cltf = by_cltf[closing]
+        la_c = lines.la[idx].astype(np.intp) * 2 + ~cltf  # by LA: CLTF, then other enforcement
+        found = np.bincount(la_c, minlength=2 * N_LA).reshape(N_LA, 2)
+        exploited_found = (
+            np.bincount(la_c, weights=lines.children[idx] + lines.vulnerable[idx], minlength=2 * N_LA)
+            .reshape(N_LA, 2)
+            .astype(np.int64)
         )
-        m.add("nrm_referrals", rng.binomial(exploited1.astype(np.int64), p["nrm_prob_per_exploited_runner"]))
-        m.add("lines_closed_other", np.bincount(lines.la[other], minlength=N_LA))
+        self._close(idx, cltf)
 
-        running = lines.active_idx()
+        type1 = found[:, 0]
+        supply = rng.poisson(p["supply_charges_per_type1"] * type1)
+        self.seize(type1 * p["assets_seized_per_type1_gbp"])
+        safeguarded = rng.binomial(exploited_found[:, 0], p["safeguarding_prob_per_exploited_runner"])
+
+        # What the lines still running hold, by LA and kind: lines, revenue, runners, children, vulnerable adults.
+        running = active[~closing]
         la = lines.la[running].astype(np.intp)
-        revenue = p["line_revenue_gbp_per_week"]
-        m.add("county_lines_revenue_gbp", np.bincount(la, minlength=N_LA) * revenue)
-        self.group_revenue += np.bincount(lines.owner[running], minlength=len(self.groups)) * revenue
-        m.add("active_county_lines", np.bincount(la, minlength=N_LA))
-        m.add(
-            "runners_exploited",
-            np.bincount(la, weights=lines.children[running] + lines.vulnerable[running], minlength=N_LA),
+        kinds = lines.kind[running]
+        revenue = p["line_revenue_gbp_per_week"] * np.where(kinds == EXPORTED, 1.0, p["internal_line_revenue_share"])
+        key = la * 2 + kinds
+        weights = (None, revenue, lines.runners[running], lines.children[running], lines.vulnerable[running])
+        held = np.stack([np.bincount(key, weights=w, minlength=2 * N_LA) for w in weights], axis=1)
+        held = held.reshape(N_LA, 2, 5)
+        self.group_revenue += np.bincount(lines.owner[running], weights=revenue, minlength=len(self.groups))
+        total = held.sum(axis=1)
+        exploited = total[:, 3] + total[:, 4]
+        # NRM referrals by route: exploited runners found when the CLTF closes a line; found when other
+        # enforcement closes one; and referred by children's services and other first responders, who meet
+        # exploited people whether or not a line is closed.
+        nrm_cltf = rng.binomial(exploited_found[:, 0], p["nrm_prob_per_exploited_runner"])
+        nrm_police = rng.binomial(exploited_found[:, 1], p["nrm_prob_other_closure"])
+        nrm_other = rng.poisson(exploited * p["nrm_other_routes_per_exploited_year"] / WEEKS_PER_YEAR)
+        m.add_rows(
+            _WEEK,
+            np.stack(
+                [
+                    type1,
+                    supply,
+                    found[:, 1],
+                    safeguarded,
+                    total[:, 1],
+                    total[:, 0],
+                    held[:, EXPORTED, 0],
+                    held[:, INTERNAL, 0],
+                    total[:, 2],
+                    exploited,
+                    total[:, 3],
+                    exploited * p["exploitation_cost_per_person_year_gbp"] / WEEKS_PER_YEAR,
+                    nrm_cltf,
+                    nrm_police,
+                    nrm_other,
+                    nrm_cltf + nrm_police + nrm_other,
+                ]
+            ),
         )
-        m.add("children_exploited", np.bincount(la, weights=lines.children[running], minlength=N_LA))
+        self._violence(held[:, EXPORTED, 0] * p["violence_home_share"] + held[:, INTERNAL, 0], p)
+        self._street_dealers(p, lv, week, supply)
 
-        # Street dealers: detection is a trafficking offence; the group replaces the dealer later.
+    def _violence(self, lines_in_wm: np.ndarray, p) -> None:
+        """Serious violence linked to drug markets in the force area: a rate per line running (`lines_in_wm`
+        counts an exported line by the share of its violence that happens here) and a burst when a rival takes
+        a market over."""
+        m, rng = self.model, self.rng
+        rate = lines_in_wm * self.violence_per_line_week
+        offences = rng.poisson(rate + self.takeovers_this_week * p["violence_per_takeover"])
+        admissions = rng.binomial(offences, p["sharp_admissions_per_knife_offence"])
+        m.add_rows(_VIOLENCE, np.stack([offences, admissions, offences * p["violence_with_injury_cost_gbp"]]))
+
+    def _street_dealers(self, p, lv, week: int, supply: np.ndarray) -> None:
+        """Street dealers: detection is a trafficking offence; the group replaces the dealer later."""
+        m, rng = self.model, self.rng
         available = self.dealer_back <= week
-        p_caught = weekly_prob(p["dealer_detection_rate_per_year"]) * lv.enforcement_mult
-        caught = available & (rng.random(self.dealer_la.size) < p_caught)
+        caught = available & (rng.random(self.dealer_la.size) < self.dealer_caught * lv.enforcement_mult)
         self.dealer_back[caught] = np.where(
             self.dealer_replaced[caught], week + int(p["dealer_replacement_weeks"]), FOREVER
         )

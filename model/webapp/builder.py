@@ -24,7 +24,7 @@ NAME = re.compile(r"^[a-z][a-z0-9_]{0,59}$")
 def field_kind(intervention: str, field: str) -> str:
     """The kind of input a config field needs: bool, date, param (a table parameter with a plausible range),
     share (0-1), count (a whole number or unset), places (whole numbers by area), coverage (0-1 by area),
-    schedule (dated amounts by area) or waves (dated adulterant waves)."""
+    schedule (dated amounts by area), funding (dated annual amounts) or waves (dated adulterant waves)."""
     cfg = REGISTRY[intervention].Config
     if field in cfg.PARAMS:
         return "param"
@@ -33,6 +33,8 @@ def field_kind(intervention: str, field: str) -> str:
         return "schedule"
     if "Wave" in text:
         return "waves"
+    if "FundingStep" in text:
+        return "funding"
     if text.startswith("dict["):
         return "places" if "int" in text.split(",", 1)[1] else "coverage"
     if "datetime.date" in text:

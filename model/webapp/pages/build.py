@@ -79,6 +79,23 @@ def _widget(iv: str, field: str, kind: str, value, key: str):
             {"date": pd.Timestamp(r.date).date(), "area": r.area, "amount": float(r.amount)}
             for r in edited.dropna(subset=["date", "area", "amount"]).itertuples()
         ]
+    if kind == "funding":
+        st.markdown(f"**{_label(field)}**: from each date, the annual funding in £ (the latest date applies)")
+        frame = pd.DataFrame(value or [], columns=["date", "annual_gbp"])
+        edited = st.data_editor(
+            frame,
+            num_rows="dynamic",
+            key=key,
+            column_config={
+                "date": st.column_config.DateColumn("from", min_value=EARLIEST, max_value=LATEST, required=True),
+                "annual_gbp": st.column_config.NumberColumn("£ a year", min_value=0, required=True),
+            },
+            hide_index=True,
+        )
+        return [
+            {"date": pd.Timestamp(r.date).date(), "annual_gbp": float(r.annual_gbp)}
+            for r in edited.dropna(subset=["date", "annual_gbp"]).itertuples()
+        ]
     if kind == "waves":
         st.markdown("**Waves**: dates and the areas affected (comma-separated; blank for all seven)")
         frame = pd.DataFrame(
