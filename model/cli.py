@@ -608,17 +608,16 @@ def _init(args) -> int:
 
 
 def _app(args) -> int:
-    import subprocess
-
     _need("app", "drugsim app")
     from drugsim.webapp.launch import command
 
     port = args.port or 8501
     print(f"drugsim app: http://127.0.0.1:{port} (this machine only); Ctrl-C stops it", file=sys.stderr)
-    try:
-        return subprocess.call(command(port))
-    except KeyboardInterrupt:
-        return 0
+    sys.stderr.flush()
+    cmd = command(port)
+    # Become the server (not its parent), so that stopping this process stops the app: no orphan is left.
+    os.execv(cmd[0], cmd)
+    return 0  # not reached
 
 
 def _ensemble_options(parser, seeds: int = 10, seeds_help: str = "paired runs per scenario") -> None:

@@ -146,7 +146,8 @@ def test_build_shows_committed_spend_and_adds_the_scenario():
 def test_build_refuses_a_bad_name():
     at = page("build")
     at.text_input(key="build_name").input("My scenario!").run()
-    assert any("scenario name" in e.value for e in at.error)
+    assert [e.value for e in at.error] == ["These settings are not a valid scenario:"]
+    assert "scenario name" in at.code[-1].value
     assert not at.exception
 
 

@@ -100,4 +100,5 @@ def test_bad_upload_is_explained_in_the_browser(browser_page, tmp_path):
     page.get_by_test_id("stFileUploaderDropzoneInput").set_input_files(str(bad))
     alert = page.get_by_text("This file cannot be used")
     expect(alert).to_be_visible()
-    expect(page.get_by_test_id("stAlertContentError").last).to_contain_text("narnia")
+    # The refusal quotes the file as plain text (a code block), never as Markdown.
+    expect(page.get_by_test_id("stCode").last).to_contain_text("narnia")

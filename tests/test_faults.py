@@ -109,10 +109,10 @@ def test_a_full_disk_gives_a_clear_error_and_leaves_nothing(tmp_path, monkeypatc
 
 def test_a_full_disk_while_replacing_keeps_the_old_results(tmp_path, monkeypatch):
     out = tmp_path / "results"
-    write_results(out, _frame(), {"run": 1})
+    write_results(out, _frame(), {"model": "drugsim", "run": 1})
     monkeypatch.setattr(Path, "write_text", lambda *a, **k: (_ for _ in ()).throw(OSError(errno.ENOSPC, "No space")))
     with pytest.raises(ResultsError, match="No space"):
-        write_results(out, _frame(), {"run": 2}, overwrite=True)
+        write_results(out, _frame(), {"model": "drugsim", "run": 2}, overwrite=True)
     monkeypatch.undo()
     assert '"run": 1' in (out / "manifest.json").read_text()
     assert sorted(p.name for p in tmp_path.iterdir()) == ["results"]

@@ -101,9 +101,11 @@ def _cltf_end_effect(metrics, replacement=None, seeds=range(3)):
     return {m: [total(ends, e, m, "2026-07-01") - total(ends, p, m, "2026-07-01") for p, e in pairs] for m in metrics}
 
 
-def test_cltf_ending_raises_lines_and_exploitation_after_the_end_date():
-    effect = _cltf_end_effect(("active_county_lines", "runners_exploited", "children_exploited", "type1_outcomes"))
-    for metric in ("active_county_lines", "runners_exploited", "children_exploited"):
+def test_cltf_ending_raises_lines_and_violence_after_the_end_date():
+    # Exploitation follows lines but is noisier (runners per line vary): tests/test_market.py checks it with more
+    # seeds over a longer period.
+    effect = _cltf_end_effect(("active_county_lines", "serious_violence_offences", "type1_outcomes"))
+    for metric in ("active_county_lines", "serious_violence_offences"):
         _, low, _ = paired_interval(effect[metric])
         assert low > 0, metric
     assert all(d < 0 for d in effect["type1_outcomes"])  # Type 1 outcomes stop when the taskforce does

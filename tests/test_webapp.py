@@ -157,7 +157,7 @@ def test_every_lever_setting_has_an_input():
         kinds = dict(builder.fields(name))
         assert set(kinds) == set(cls.Config.model_fields), name
         assert all(
-            k in {"bool", "date", "param", "share", "count", "places", "coverage", "schedule", "waves"}
+            k in {"bool", "date", "param", "share", "count", "places", "coverage", "schedule", "funding", "waves"}
             for k in kinds.values()
         )
 
