@@ -31,9 +31,6 @@ from drugsim.population import FOREVER, Status
 KINDS = (EXPORTED, INTERNAL)
 _AGAIN, _TAKEN = 0, 1  # why a pending line opens: re-established by its group, or taken over by another
 #: Metrics recorded together (one array operation each week).
-_OPENED = ("lines_opened", "runners_recruited_exploited")
-_CLOSED = ("lines_taken_over", "lines_lost")
-_VIOLENCE = ("serious_violence_offences", "sharp_object_admissions", "violence_cost_gbp")
 _WEEK = (
     "type1_outcomes",
     "supply_charges",
@@ -51,6 +48,14 @@ _WEEK = (
     "nrm_referrals_policing",
     "nrm_referrals_other",
     "nrm_referrals",
+    "serious_violence_offences",
+    "sharp_object_admissions",
+    "violence_cost_gbp",
+    "lines_opened",
+    "runners_recruited_exploited",
+    "lines_taken_over",
+    "lines_lost",
+    "trafficking_offences",
 )
 
 
@@ -100,10 +105,22 @@ class Market:
         revenue = p["line_revenue_gbp_per_week"] * np.array([1.0, p["internal_line_revenue_share"]])
         self.margin = revenue * (1.0 - p["line_operating_cost_share"])
         self.perceived_hazard = self.closure_other.copy()
+        # Chances for what closures find (safeguarding, NRM by the CLTF and by others) and for a knife offence
+        # bringing a hospital admission, as a column for one binomial draw a week.
+        self.found_probs = np.array(
+            [
+                p["safeguarding_prob_per_exploited_runner"],
+                p["nrm_prob_per_exploited_runner"],
+                p["nrm_prob_other_closure"],
+                p["sharp_admissions_per_knife_offence"],
+            ]
+        )[:, None]
         self.profit_factor = 1.0  # exported lines' (the DataCollector reports it)
         # Lines to open at a later week: due week, market, owner, and why (_AGAIN or _TAKEN).
         self.pending = np.zeros((0, 4), dtype=np.int64)
-        self.takeovers_this_week = np.zeros(N_LA)
+        # Counts by LA gathered during the week and recorded with the week's other metrics.
+        self.taken_now, self.lost_now = np.zeros(N_LA), np.zeros(N_LA)
+        self.opened_now, self.recruited_now = np.zeros(N_LA), np.zeros(N_LA)
 
         # Lines at the start, spread over each kind's markets in proportion to their room.
         n_ext, n_int = int(p["lines_initial_2019"]), int(p["internal_lines_initial_2019"])
@@ -149,8 +166,12 @@ class Market:
         if k == 0:
             return np.empty(0, dtype=np.int64)
         runners = 1 + rng.poisson(p["runners_per_line_mean"] - 1, k)
-        children = rng.binomial(runners, p["runner_child_prob"])
-        vulnerable = rng.binomial(runners - children, p["runner_vulnerable_adult_prob"])
+        # Each holder or runner is a child, else a vulnerable adult, else neither: one uniform each.
+        u = rng.random((k, int(runners.max())))
+        present = np.arange(u.shape[1]) < runners[:, None]
+        child_p, vulnerable_p = p["runner_child_prob"], p["runner_vulnerable_adult_prob"]
+        children = (present & (u < child_p)).sum(axis=1)
+        vulnerable = (present & (u >= child_p) & (u < child_p + (1 - child_p) * vulnerable_p)).sum(axis=1)
         la = self.group_home[owners]
         idx = self.lines.open_many(
             self.model.week if week is None else week,
@@ -165,8 +186,8 @@ class Market:
         self.wm += np.bincount(markets, minlength=self.n_markets)
         self.group_lines += np.bincount(owners, minlength=len(self.groups))
         if week is None:
-            recruited = np.bincount(la, weights=children + vulnerable, minlength=N_LA)
-            self.model.add_rows(_OPENED, np.stack([np.bincount(la, minlength=N_LA), recruited]))
+            self.opened_now += np.bincount(la, minlength=N_LA)
+            self.recruited_now += np.bincount(la, weights=children + vulnerable, minlength=N_LA)
         return idx
 
     def _close(self, idx: np.ndarray, by_cltf: np.ndarray) -> None:
@@ -180,7 +201,7 @@ class Market:
         self.wm -= np.bincount(markets, minlength=self.n_markets)
         self.group_lines -= np.bincount(owners, minlength=len(self.groups))
         la = lines.la[idx].astype(np.intp)
-        u = rng.random((3, idx.size))
+        u = rng.random((4, idx.size))
         again = u[0] < p["line_replacement_prob"]
         taken = ~again & (u[0] < p["line_replacement_prob"] + p["line_rival_takeover_prob"])
         lost = ~again & ~taken
@@ -189,14 +210,15 @@ class Market:
         wm_share = self.wm[markets] / np.maximum(self.wm[markets] + self.rival[markets], 1.0)
         by_wm = taken & (u[1] < wm_share)
         self.rival += np.bincount(markets[taken & ~by_wm], minlength=self.n_markets)
-        self.takeovers_this_week += np.bincount(la[taken], minlength=N_LA)
         due = np.where(again, m.week + int(p["line_replacement_delay_weeks"]), m.week + 1)
-        new_owner = np.where(again, owners, rng.integers(len(self.groups), size=idx.size))
+        new_owner = np.where(again, owners, (u[3] * len(self.groups)).astype(np.int64))
         later = again | by_wm
+        why = np.where(again, _AGAIN, _TAKEN)
         self.pending = np.concatenate(
-            [self.pending, np.c_[due[later], markets[later], new_owner[later], np.where(again, _AGAIN, _TAKEN)[later]]]
+            [self.pending, np.stack([due[later], markets[later], new_owner[later], why[later]], axis=1)]
         )
-        m.add_rows(_CLOSED, np.stack([np.bincount(la[taken], minlength=N_LA), np.bincount(la[lost], minlength=N_LA)]))
+        self.taken_now += np.bincount(la[taken], minlength=N_LA)
+        self.lost_now += np.bincount(la[lost], minlength=N_LA)
         if by_cltf.any():
             # A CLTF closure may disrupt the owning group; a line that is not re-established may move its
             # trade into local street dealing.
@@ -225,14 +247,18 @@ class Market:
         Returns the new lines' owners and markets."""
         rng = self.rng
         room = self.room()
-        profit = np.clip(1.0 - self.perceived_hazard * p["line_loss_per_closure_gbp"] / self.margin, 0.0, 1.0)
+        loss = p["line_loss_per_closure_gbp"]
+        hazard, margin = self.perceived_hazard, self.margin
+        profit = np.array([min(1.0, max(0.0, 1.0 - hazard[k] * loss / margin[k])) for k in KINDS])
         self.profit_factor = float(profit[EXPORTED])
         weight = self.group_lines + p["line_seed_per_group"]
         free = weight * (self.group_disrupted_until < week)
         # Disrupted groups open nothing, so a market fills more slowly while many are disrupted.
-        expected = self.entry * room * profit[self.market_kind] * free.sum() / weight.sum()
-        n = np.minimum(rng.poisson(expected), np.floor(room).astype(np.int64))
-        markets = np.repeat(np.arange(self.n_markets), n)
+        # Only markets with a whole line of room can take one (most weeks, few do).
+        where = np.flatnonzero(room >= 1)
+        expected = self.entry * room[where] * profit[self.market_kind[where]] * free.sum() / weight.sum()
+        n = np.minimum(rng.poisson(expected), np.floor(room[where]).astype(np.int64))
+        markets = np.repeat(where, n)
         if markets.size == 0:
             return markets, markets
         # Owners in proportion to their weight (an inverse-CDF draw: cheaper than choice with p each week).
@@ -262,7 +288,8 @@ class Market:
     def step(self) -> None:
         m, p, lv, week, rng = self.model, self.model.p, self.model.levers, self.model.week, self.rng
         lines = self.lines
-        self.takeovers_this_week.fill(0)
+        for counts in (self.taken_now, self.lost_now, self.opened_now, self.recruited_now):
+            counts.fill(0)
         # Rival suppliers fill part of the unmet demand and leave at their own rate.
         self.rival += self.rival_entry * self.room() - self.rival_exit * self.rival
         # Lines re-established or taken over, and new lines into unmet demand, open together.
@@ -301,9 +328,6 @@ class Market:
         self._close(idx, cltf)
 
         type1 = found[:, 0]
-        supply = rng.poisson(p["supply_charges_per_type1"] * type1)
-        self.seize(type1 * p["assets_seized_per_type1_gbp"])
-        safeguarded = rng.binomial(exploited_found[:, 0], p["safeguarding_prob_per_exploited_runner"])
 
         # What the lines still running hold, by LA and kind: lines, revenue, runners, children, vulnerable adults.
         running = active[~closing]
@@ -317,12 +341,28 @@ class Market:
         self.group_revenue += np.bincount(lines.owner[running], weights=revenue, minlength=len(self.groups))
         total = held.sum(axis=1)
         exploited = total[:, 3] + total[:, 4]
-        # NRM referrals by route: exploited runners found when the CLTF closes a line; found when other
-        # enforcement closes one; and referred by children's services and other first responders, who meet
-        # exploited people whether or not a line is closed.
-        nrm_cltf = rng.binomial(exploited_found[:, 0], p["nrm_prob_per_exploited_runner"])
-        nrm_police = rng.binomial(exploited_found[:, 1], p["nrm_prob_other_closure"])
-        nrm_other = rng.poisson(exploited * p["nrm_other_routes_per_exploited_year"] / WEEKS_PER_YEAR)
+        # Counts drawn together (one call each for the Poisson and the binomial draws of the week). Supply
+        # charges per Type 1 outcome. Drug-market violence in the force area: a rate per line running (an exported
+        # line by the share of its violence that happens here) and a burst when a rival takes a market over.
+        # NRM referrals by route: exploited runners found when the CLTF closes a line, or when other enforcement
+        # closes one, and referrals by children's services and other first responders, who meet exploited
+        # people whether or not a line is closed. Safeguarding: exploited runners the CLTF finds who engage.
+        in_wm = held[:, EXPORTED, 0] * p["violence_home_share"] + held[:, INTERNAL, 0]
+        supply, nrm_other, offences = rng.poisson(
+            np.stack(
+                [
+                    p["supply_charges_per_type1"] * type1,
+                    exploited * p["nrm_other_routes_per_exploited_year"] / WEEKS_PER_YEAR,
+                    in_wm * self.violence_per_line_week + self.taken_now * p["violence_per_takeover"],
+                ]
+            )
+        )
+        safeguarded, nrm_cltf, nrm_police, admissions = rng.binomial(
+            np.stack([exploited_found[:, 0], exploited_found[:, 0], exploited_found[:, 1], offences]),
+            self.found_probs,
+        )
+        dealers = self._street_dealers(p, lv, week)
+        self.seize(type1 * p["assets_seized_per_type1_gbp"] + dealers * p["assets_seized_per_dealer_detection_gbp"])
         m.add_rows(
             _WEEK,
             np.stack(
@@ -343,30 +383,24 @@ class Market:
                     nrm_police,
                     nrm_other,
                     nrm_cltf + nrm_police + nrm_other,
+                    offences,
+                    admissions,
+                    offences * p["violence_with_injury_cost_gbp"],
+                    self.opened_now,
+                    self.recruited_now,
+                    self.taken_now,
+                    self.lost_now,
+                    dealers + supply,
                 ]
             ),
         )
-        self._violence(held[:, EXPORTED, 0] * p["violence_home_share"] + held[:, INTERNAL, 0], p)
-        self._street_dealers(p, lv, week, supply)
 
-    def _violence(self, lines_in_wm: np.ndarray, p) -> None:
-        """Serious violence linked to drug markets in the force area: a rate per line running (`lines_in_wm`
-        counts an exported line by the share of its violence that happens here) and a burst when a rival takes
-        a market over."""
-        m, rng = self.model, self.rng
-        rate = lines_in_wm * self.violence_per_line_week
-        offences = rng.poisson(rate + self.takeovers_this_week * p["violence_per_takeover"])
-        admissions = rng.binomial(offences, p["sharp_admissions_per_knife_offence"])
-        m.add_rows(_VIOLENCE, np.stack([offences, admissions, offences * p["violence_with_injury_cost_gbp"]]))
-
-    def _street_dealers(self, p, lv, week: int, supply: np.ndarray) -> None:
-        """Street dealers: detection is a trafficking offence; the group replaces the dealer later."""
-        m, rng = self.model, self.rng
+    def _street_dealers(self, p, lv, week: int) -> np.ndarray:
+        """Street dealers detected this week, by LA (each a trafficking offence); the group replaces a detected
+        dealer after a while, except one displaced from a closed line."""
         available = self.dealer_back <= week
-        caught = available & (rng.random(self.dealer_la.size) < self.dealer_caught * lv.enforcement_mult)
+        caught = available & (self.rng.random(self.dealer_la.size) < self.dealer_caught * lv.enforcement_mult)
         self.dealer_back[caught] = np.where(
             self.dealer_replaced[caught], week + int(p["dealer_replacement_weeks"]), FOREVER
         )
-        caught_la = np.bincount(self.dealer_la[caught], minlength=N_LA)
-        m.add("trafficking_offences", caught_la + supply)
-        self.seize(caught_la * p["assets_seized_per_dealer_detection_gbp"])
+        return np.bincount(self.dealer_la[caught], minlength=N_LA)
