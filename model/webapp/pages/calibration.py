@@ -40,8 +40,8 @@ chart(
     "Each target's simulated mean relative to the reported figure, with the 90% interval of runs and the tolerance.",
 )
 
-fitting, holdout, series, params, caveats = st.tabs(
-    ["Fitting targets", "Holdout targets", "Series", "Fitted parameters", "Caveats"]
+fitting, holdout, series, params, caveats, history = st.tabs(
+    ["Fitting targets", "Holdout targets", "Series", "Fitted parameters", "Caveats", "Validation history"]
 )
 cols = ["target", "metric", "area", "start", "end", "observed", "simulated_mean", "simulated_low", "simulated_high"]
 cols += ["relative_error", "tolerance", "within", "source"]
@@ -81,3 +81,6 @@ with caveats:
     report = (CALIBRATION_DIR / "REPORT.md").read_text()
     st.markdown(report[report.index("## Conflicts and caveats") :])
     st.caption("The full report with every table and plot is calibration/REPORT.md.")
+with history:
+    # Each version's scores, and the structural changes made after the holdout had been seen (our own file).
+    st.markdown((CALIBRATION_DIR / "VALIDATION.md").read_text())
