@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-from pydantic import Field
-
 from drugsim.calendar import WEEKS_PER_YEAR
-from drugsim.interventions.base import Intervention, InterventionConfig, Num
+from drugsim.interventions.base import Intervention, InterventionConfig, Num, Share
 from drugsim.parameters import geography
 
 
@@ -40,7 +38,7 @@ class CLTF(Intervention):
 
 class AssetReinvestmentConfig(InterventionConfig):
     PARAMS = {"recovery_share": "asset_recovery_share", "recovery_lag_weeks": "asset_recovery_lag_weeks"}
-    share: Num = Field(0.5, ge=0, le=1)  # policy choice: share of realised receipts put into treatment
+    share: Share = 0.5  # type: ignore[valid-type]  # policy choice: share of realised receipts put into treatment
     recovery_share: Num | None = None
     recovery_lag_weeks: Num | None = None
 
