@@ -126,7 +126,8 @@ class Market:
         self.opened.fill(0)
         # Demand: room left in county markets. Profit: a line's margin against the losses groups expect
         # from the closure rate they have seen lately (enforcement deters openings).
-        room_share = max(0.0, 1.0 - self.n_active / p["line_carrying_capacity"])
+        carrying = p["line_carrying_capacity"]
+        room_share = max(0.0, 1.0 - self.n_active / carrying) if carrying > 0 else 0.0  # no capacity, no room
         margin = p["line_revenue_gbp_per_week"] * (1.0 - p["line_operating_cost_share"])
         risk = self.perceived_closure_hazard * p["line_loss_per_closure_gbp"]
         self.profit_factor = max(0.0, 1.0 - risk / margin) if margin > 0 else 0.0
