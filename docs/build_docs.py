@@ -51,7 +51,7 @@ def limits() -> list[str]:
         "O2R staff in one area": lim.O2R_STAFF,
         "HAT places in one area; O2R rehab beds": lim.PLACES,
         "shares (coverage, Divert and reinvestment options)": lim.SHARE,
-        "a wave's multipliers": lim.MULTIPLIER,
+        "a wave's multipliers, and theirs multiplied when waves overlap": lim.MULTIPLIER,
     }
     rows = ["| applies to | allowed | why |", "| --- | --- | --- |"]
     for unit, limit in lim.UNIT_LIMITS.items():

@@ -102,6 +102,12 @@ PARAMETER_LIMITS: dict[str, Limit] = {
     # The 2019 county lines belong to crime groups, and lines run into county markets: neither can be none.
     "ocg_count": Limit(1, 10_000, "at least one group to run the lines; twice the UK's ~4,500 mapped OCGs"),
     "n_county_markets": Limit(1, 10_000, "at least one market for lines to run into"),
+    # Offences are counted as the cost of crime divided by the cost of one: a crime costs something.
+    "acq_crime_unit_cost_gbp": Limit(1, MAX_GBP, "crimes are counted as their cost over the cost of one: at least £1"),
+    # CLTF capacity is its funding divided by the cost of one Type 1 outcome: an outcome costs something.
+    "cltf_cost_per_type1_gbp": Limit(1, MAX_GBP, "capacity is funding over the cost of one outcome: at least £1"),
+    # Per line, not the whole population: a line is run by a handful of people.
+    "runners_per_line_mean": Limit(0, 100, "people working one county line: a hundred is a whole gang"),
     # Per worker, not per person: a referral every day of the year.
     "o2r_referrals_per_staff_year": Limit(0, 365, "a referral by each worker every day of the year"),
 }

@@ -320,6 +320,9 @@ def resolve(raw: dict[str, Any], where: str = "<scenario>", files=None) -> Resol
         interventions[name] = cfg
     if not errors and (problem := people_problem(params)):
         errors.append(f"{where}: parameters: {problem}")
+    if not errors:  # checks across settings and the resolved parameters
+        for name, cfg in interventions.items():
+            errors += [f"{where}: interventions.{name}: {msg}" for msg in REGISTRY[name].problems(cfg, params)]
     if errors:
         more = [f"{where}: ... and {len(errors) - MAX_PROBLEMS:,} more problems"] if len(errors) > MAX_PROBLEMS else []
         raise ScenarioError("\n".join(errors[:MAX_PROBLEMS] + more))

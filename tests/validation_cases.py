@@ -368,4 +368,12 @@ CASES: list[tuple[str, str | bytes, list[str]]] = [
         + "waves = [{ start = 2023-06-01, end = 2023-10-01, fatality_multiplier = 1e6 }]\n",
         ["waves.0.fatality_multiplier = 1000000.0", "between 0 and 100"],
     ),
+    (
+        "waves together above a hundredfold",
+        HEAD
+        + "[interventions.nitazene_wave]\nwaves = [\n"
+        + "  { start = 2023-06-01, end = 2023-10-01, overdose_multiplier = 50 },\n"
+        + "  { start = 2023-07-01, end = 2023-08-01, overdose_multiplier = 3, areas = ['birmingham'] },\n]\n",
+        ["interventions.nitazene_wave: waves: from 2023-07-01", "in birmingham multiply overdose by 150 together"],
+    ),
 ]

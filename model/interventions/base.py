@@ -96,7 +96,7 @@ def bounded(limit: Limit) -> object:
             raise ValueError(problem)
         return value
 
-    return Annotated[float, BeforeValidator(check)]
+    return Annotated[float, BeforeValidator(check), limit]  # the limit rides along for tests and tools
 
 
 def whole(limit: Limit) -> object:
@@ -110,7 +110,7 @@ def whole(limit: Limit) -> object:
             raise ValueError(problem.replace("must be", "must be a whole number", 1))
         return value
 
-    return Annotated[int, BeforeValidator(check)]
+    return Annotated[int, BeforeValidator(check), limit]
 
 
 #: Settings that are shares, and multipliers that are not table parameters.
@@ -197,6 +197,12 @@ class Intervention:
         self.cal = calendar
         self.start_week = 0 if config.start is None else max(0, calendar.first_week_on_or_after(config.start))
         self.end_week = calendar.n_weeks if config.end is None else calendar.first_week_on_or_after(config.end)
+
+    @classmethod
+    def problems(cls, config: InterventionConfig, params: dict[str, float]) -> list[str]:
+        """Why these settings are impossible together with the resolved parameters (checked before any run, once
+        every override is known); none by default."""
+        return []
 
     def active(self, week: int) -> bool:
         return self.cfg.enabled and self.start_week <= week < self.end_week

@@ -3,6 +3,9 @@ and the nitazene adulterant wave (a stress test)."""
 
 from __future__ import annotations
 
+import datetime as dt
+import math
+
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
@@ -21,7 +24,7 @@ from drugsim.interventions.base import (
     schedule_array,
     whole,
 )
-from drugsim.limits import O2R_STAFF, OFFICERS, PLACES, fmt
+from drugsim.limits import MULTIPLIER, O2R_STAFF, OFFICERS, PLACES, fmt
 from drugsim.parameters import AREAS
 
 #: Officers carrying naloxone in one area, HAT places or rehab beds: whole numbers; O2R staff: whole-time
@@ -254,6 +257,24 @@ class Wave(BaseModel):
         return self
 
 
+def _highest_product(spans: list[tuple[dt.date, dt.date, float]]) -> tuple[float, dt.date | None]:
+    """The highest product of the multipliers of spans [start, end) in force on the same day, and from when.
+
+    A sweep over starts and ends in date order (ends first on the same day), summing logarithms so that no
+    product overflows; a multiplier of 0 makes the product 0 while it lasts."""
+    events = sorted([(s, 1, m) for s, _, m in spans] + [(e, 0, m) for _, e, m in spans], key=lambda x: (x[0], x[1]))
+    zeros, logs, best, when = 0, 0.0, 0.0, None
+    for day, starts, m in events:
+        sign = 1 if starts else -1
+        if m == 0:
+            zeros += sign
+        else:
+            logs += sign * math.log(m)
+        if starts and zeros == 0 and logs > best:
+            best, when = logs, day
+    return (math.exp(best) if best < 700 else math.inf), when
+
+
 class NitazeneWaveConfig(InterventionConfig):
     PARAMS = {
         "overdose_multiplier": "nitazene_overdose_multiplier",
@@ -284,6 +305,32 @@ class NitazeneWave(Intervention):
             )
             for w in config.waves
         ]
+
+    @classmethod
+    def problems(cls, config, params):
+        # Waves in force together multiply: their product is itself a multiplier, within the same limit as one.
+        out = []
+        for kind in ("overdose", "fatality"):
+            default = params[f"nitazene_{kind}_multiplier"]
+            for area in AREAS:
+                spans = [
+                    (
+                        w.start,
+                        w.end,
+                        default if getattr(w, f"{kind}_multiplier") is None else getattr(w, f"{kind}_multiplier"),
+                    )
+                    for w in config.waves
+                    if area in w.areas
+                ]
+                peak, when = _highest_product(spans)
+                if peak > MULTIPLIER.high * (1 + 1e-9):
+                    out.append(
+                        f"waves: from {when.isoformat()} the waves in force in {area} multiply {kind} by "
+                        f"{fmt(round(peak)) if peak < 1e15 else f'{peak:.3g}'} together; together they must be "
+                        f"{MULTIPLIER.allowed()}"
+                    )
+                    break
+        return out
 
     def apply(self, levers, week):
         for start, end, mask, od, fatal in self.waves:
