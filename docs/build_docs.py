@@ -42,6 +42,32 @@ def _cell(text: str) -> str:
     return text.replace("|", "\\|").replace("\n", "<br>")
 
 
+def limits() -> list[str]:
+    """The possible range of every unit, parameter exception and setting (model/limits.py), as a table."""
+    from drugsim import limits as lim
+
+    settings = {
+        "officers carrying naloxone (one area, and all areas together)": lim.OFFICERS,
+        "O2R staff in one area": lim.O2R_STAFF,
+        "HAT places in one area; O2R rehab beds": lim.PLACES,
+        "shares (coverage, Divert and reinvestment options)": lim.SHARE,
+        "a wave's multipliers, and theirs multiplied when waves overlap": lim.MULTIPLIER,
+    }
+    rows = ["| applies to | allowed | why |", "| --- | --- | --- |"]
+    for unit, limit in lim.UNIT_LIMITS.items():
+        rows.append(f"| every parameter in `{unit}` | {lim.fmt(limit.low)} to {lim.fmt(limit.high)} | {limit.why} |")
+    for name, limit in lim.PARAMETER_LIMITS.items():
+        rows.append(f"| `{name}` | {lim.fmt(limit.low)} to {lim.fmt(limit.high)} | {limit.why} |")
+    for what, limit in settings.items():
+        rows.append(f"| {what} | {lim.fmt(limit.low)} to {lim.fmt(limit.high)} | {limit.why} |")
+    rows.append(
+        f"| the people the parameters create | at most {lim.fmt(lim.WEST_MIDLANDS_POPULATION)} | ocu_total_2019 x "
+        "(1 + ocu_prison_share_2019) + ocu_abstinent_pool_2019 + ocu_initiation_per_year x 12 years: the people "
+        "living in the West Midlands |"
+    )
+    return rows
+
+
 def validation() -> str:
     """The table of bad scenario files tried and the loader's message for each."""
     from validation_cases import CASES
@@ -78,6 +104,20 @@ def validation() -> str:
         "path, only a plain message and a reference whose detail is in the app's log.",
         "- **Faults.** A full disk, an unwritable folder or a cluster that does not answer gives one line naming "
         "the folder or address; an internal error gives one line naming the log file that holds the detail.",
+        "",
+        "Types are strict: a date is a TOML date (`2020-10-01`, not text in quotes or a number), a count of "
+        'officers, places or beds is a TOML integer (`50`, not `50.0`, `"50"` or `true`), a number is never '
+        "text or true/false, and true/false is only for switches.",
+        "",
+        "## What is possible",
+        "",
+        "Every number must also be possible, whatever its plausible range: no more people than live in the West "
+        "Midlands, no more officers than the force has, no more money than a budget could hold, no duration longer "
+        "than the simulated period. These limits are declared once, in `model/limits.py`:",
+        "",
+        *limits(),
+        "",
+        "## The cases",
         "",
         f"Each case below is a test (`tests/test_validation.py`), given as an upload named `bad.toml`. {len(CASES)} "
         "cases:",

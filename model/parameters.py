@@ -8,10 +8,11 @@ from __future__ import annotations
 
 import csv
 import difflib
-import math
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
+
+from drugsim.limits import Limit, limit_of
 
 DATA_DIR = Path(__file__).parent / "data"
 
@@ -34,19 +35,19 @@ class Parameter:
     meaning: str
 
     @property
+    def limit(self) -> Limit:
+        """The possible range (drugsim.limits): values outside it are impossible, not merely implausible."""
+        return limit_of(self.name, self.unit)
+
+    @property
     def hard_bounds(self) -> tuple[float, float]:
         """Values outside these are impossible (not merely implausible)."""
-        return (0.0, 1.0) if self.unit in UNIT_FRACTIONS else (0.0, float("inf"))
+        return (self.limit.low, self.limit.high)
 
     def check(self, value: float) -> str | None:
         """Return an error message if `value` is impossible for this parameter, else None."""
-        lo, hi = self.hard_bounds
-        if not math.isfinite(value):
-            return f"{self.name} = {value!r} is not allowed: it must be a finite number ({self.unit})"
-        if not (lo <= value <= hi):
-            allowed = f"between {lo:g} and {hi:g}" if hi != float("inf") else f"at least {lo:g}"
-            return f"{self.name} = {value!r} is not allowed: it must be {allowed} ({self.unit})"
-        return None
+        problem = self.limit.problem(value, "" if self.unit in UNIT_FRACTIONS else self.unit)
+        return None if problem is None else f"{self.name} = {value!r} is not allowed: it {problem}"
 
     def plausible(self, value: float) -> bool:
         return self.low <= value <= self.high

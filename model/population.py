@@ -154,9 +154,13 @@ class Population:
         exposure *= np.where(self.age0 < 25, p["detection_multiplier_under_25"], 1.0)
         exposure *= np.where(self.la == geo.index("birmingham"), p["detection_multiplier_birmingham"], 1.0)
         # Normalise within each substance group so each group's mean rate is its table value.
+        # A group nobody is in (a prevalence of 0), or whose every member has a zero multiplier, has nothing to
+        # normalise: its exposures stay 0 and nobody in it meets the police (0 / 0 would make them all NaN).
         for k in Kind:
             sel = self.kind == k
-            exposure[sel] /= exposure[sel].mean()
+            mean = exposure[sel].mean() if sel.any() else 0.0
+            if mean > 0:
+                exposure[sel] /= mean
         self.exposure = exposure.astype(np.float32)
 
         # --- event weeks and criminal-justice history

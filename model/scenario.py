@@ -20,8 +20,9 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, create_model
 
 from drugsim.calendar import EARLIEST, LATEST
 from drugsim.interventions import REGISTRY
-from drugsim.interventions.base import InterventionConfig, Num, check_period
+from drugsim.interventions.base import Date, InterventionConfig, Num, Text, check_period
 from drugsim.library import LIBRARY_ROOT, SCENARIO_DIR, library_names, project_root
+from drugsim.limits import people_problem
 from drugsim.parameters import check_overrides, defaults
 
 #: Scenario files larger than this are refused before parsing.
@@ -40,13 +41,14 @@ class ScenarioError(ValueError):
 
 
 class ScenarioMeta(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    name: str = Field(pattern=r"^[a-z][a-z0-9_]*$", max_length=64)
-    description: str = ""
-    funding: str = ""
-    start: dt.date = EARLIEST
-    end: dt.date = LATEST
-    extends: str | None = None
+    # Strict: text only where text is meant, a TOML date (not text or a number) for a date.
+    model_config = ConfigDict(extra="forbid", strict=True)
+    name: Text = Field(pattern=r"^[a-z][a-z0-9_]*$", max_length=64)
+    description: Text = ""
+    funding: Text = ""
+    start: Date = EARLIEST
+    end: Date = LATEST
+    extends: Text | None = None
 
     @model_validator(mode="after")
     def _period(self):
@@ -56,13 +58,13 @@ class ScenarioMeta(BaseModel):
 
 Interventions = create_model(
     "Interventions",
-    __config__=ConfigDict(extra="forbid"),
+    __config__=ConfigDict(extra="forbid", strict=True),
     **{name: (cls.Config | None, None) for name, cls in REGISTRY.items()},
 )
 
 
 class ScenarioFile(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", strict=True)
     scenario: ScenarioMeta
     parameters: dict[str, Num] = Field(default_factory=dict)
     interventions: Interventions = Field(default_factory=Interventions)  # type: ignore[valid-type]
@@ -322,6 +324,11 @@ def resolve(raw: dict[str, Any], where: str = "<scenario>", files=None) -> Resol
         warnings += w
         params.update(overrides)
         interventions[name] = cfg
+    if not errors and (problem := people_problem(params)):
+        errors.append(f"{where}: parameters: {problem}")
+    if not errors:  # checks across settings and the resolved parameters
+        for name, cfg in interventions.items():
+            errors += [f"{where}: interventions.{name}: {msg}" for msg in REGISTRY[name].problems(cfg, params)]
     if errors:
         more = [f"{where}: ... and {len(errors) - MAX_PROBLEMS:,} more problems"] if len(errors) > MAX_PROBLEMS else []
         raise ScenarioError("\n".join(errors[:MAX_PROBLEMS] + more))
@@ -368,13 +375,34 @@ def parse_scenario(
     return resolve(raw, where, files)
 
 
+#: Fields that hold dates, wherever they are in a scenario.
+DATE_FIELDS = {"start", "end", "date", "radar_start"}
+
+
+def _dates_from_text(value: Any, key: str = "") -> Any:
+    """`value` with ISO text under date fields read as dates (for `with_changes`); anything else unchanged."""
+    if isinstance(value, dict):
+        return {k: _dates_from_text(v, k) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_dates_from_text(v, key) for v in value]
+    if key in DATE_FIELDS and isinstance(value, str) and len(value) == 10:
+        try:
+            return dt.date.fromisoformat(value)
+        except ValueError:
+            return value  # refused by validation, which names the field
+    return value
+
+
 def with_changes(scenario: ResolvedScenario, changes: dict[str, Any], name: str | None = None) -> ResolvedScenario:
     """A copy of `scenario` with `changes` (same shape as a scenario file) merged in and re-validated.
+
+    In `changes` (Python, not a file) a date may also be given as ISO text ("2020-10-01"); a scenario file
+    needs a TOML date.
 
     Example:
         >>> no_divert = with_changes(baseline, {"interventions": {"divert": {"enabled": False}}})
     """
-    raw = _merge(scenario.raw, changes)
+    raw = _merge(scenario.raw, _dates_from_text(changes))
     if name:
         raw["scenario"]["name"] = name
     return resolve(raw, f"{scenario.name} with changes", scenario.files)

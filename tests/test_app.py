@@ -224,6 +224,21 @@ def test_assumptions_edit_out_of_bounds_is_refused():
     assert any("plausible" in w.value or "range" in w.value for w in at.warning)
 
 
+def test_assumptions_possible_alone_but_not_together_are_refused_before_running():
+    at = page("assumptions")
+    for name, value in (("ocu_total_2019", 2_000_000.0), ("ocu_abstinent_pool_2019", 2_000_000.0)):
+        at.selectbox(key="assume_edit_name").set_value(name).run()
+        at.number_input(key=f"assume_value_{name}").set_value(value)
+        at.button(key="assume_apply").click().run()
+    assert len(at.session_state["overrides"]) == 2  # each is possible on its own
+    at.switch_page(str(PAGES / "compare.py")).run()
+    at.number_input(key="cmp_runs").set_value(2).run()
+    at.button(key="cmp_run").click().run()
+    assert not at.exception, at.exception
+    assert any("cannot be run" in e.value and "people living in the West Midlands" in e.value for e in at.error)
+    assert "comparison" not in at.session_state
+
+
 def test_calibration_page_shows_the_committed_fit():
     at = page("calibration")
     summary = json.loads((CALIBRATION_DIR / "report_summary.json").read_text())

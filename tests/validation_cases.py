@@ -64,7 +64,11 @@ CASES: list[tuple[str, str | bytes, list[str]]] = [
         ["divert_engagement_prob = 1.5", "between 0 and 1"],
     ),
     ("share below 0", HEAD + "[parameters]\nocu_male_share = -0.1\n", ["ocu_male_share = -0.1", "between 0 and 1"]),
-    ("negative count", HEAD + "[parameters]\nocu_total_2019 = -5\n", ["ocu_total_2019 = -5", "at least 0"]),
+    (
+        "negative count",
+        HEAD + "[parameters]\nocu_total_2019 = -5\n",
+        ["ocu_total_2019 = -5", "between 0 and 2,928,592 persons"],
+    ),
     ("not a number (nan)", HEAD + "[parameters]\nocu_total_2019 = nan\n", ["ocu_total_2019", "nan"]),
     ("infinite", HEAD + "[parameters]\nocu_total_2019 = inf\n", ["ocu_total_2019", "inf"]),
     ("parameters is not a table", "parameters = 5\n" + HEAD, ["parameters", "5"]),
@@ -104,12 +108,12 @@ CASES: list[tuple[str, str | bytes, list[str]]] = [
     (
         "CLTF funding negative",
         HEAD + "[interventions.cltf]\nannual_funding_gbp = -1\n",
-        ["annual_funding_gbp = -1", "at least 0"],
+        ["annual_funding_gbp = -1", "between 0 and 1,000,000,000 GBP a year"],
     ),
     (
         "HAT places negative",
         HEAD + "[interventions.hat]\nplaces = { birmingham = -50 }\n",
-        ["interventions.hat.places.birmingham", "-50", "greater than or equal to 0"],
+        ["interventions.hat.places.birmingham", "-50", "a whole number between 0 and 30,000"],
     ),
     (
         "HAT places fractional",
@@ -179,5 +183,197 @@ CASES: list[tuple[str, str | bytes, list[str]]] = [
         "reinvested share above 1",
         HEAD + "[interventions.asset_reinvestment]\nshare = 1.2\n",
         ["interventions.asset_reinvestment.share", "1.2"],
+    ),
+    # Strict types: a date is a TOML date, a count a TOML integer, text is text, true/false only for switches
+    ("date as a number (seconds)", HEAD + "start = 1577836800\n", ["scenario.start = 1577836800", "TOML date"]),
+    ("date in quotes", HEAD + 'start = "2020-01-01"\n', ["scenario.start = '2020-01-01'", "(no quotes)", "not text"]),
+    ("date with a time", HEAD + "end = 2025-01-01T12:00:00\n", ["scenario.end", "not a date and time"]),
+    (
+        "description is a number",
+        HEAD + "description = 5\n",
+        ["scenario.description = 5", "must be text in quotes, not a whole number"],
+    ),
+    ("funding is a list", HEAD + "funding = ['a', 'b']\n", ["scenario.funding", "must be text in quotes, not a list"]),
+    (
+        "name is true/false",
+        "[scenario]\nname = true\n",
+        ["scenario.name = True", "must be text in quotes, not true/false"],
+    ),
+    (
+        "intervention date as a number",
+        HEAD + "[interventions.divert]\nstart = 20201001\n",
+        ["interventions.divert.start = 20201001", "TOML date"],
+    ),
+    (
+        "RADAR date in quotes",
+        HEAD + "[interventions.arrest_referral]\nradar_start = '2024-05-02'\n",
+        ["interventions.arrest_referral.radar_start = '2024-05-02'", "(no quotes)"],
+    ),
+    (
+        "schedule date in quotes",
+        HEAD + "[interventions.o2r]\nschedule = [{ date = '2021-01-01', area = 'coventry', amount = 1 }]\n",
+        ["interventions.o2r.schedule.0.date = '2021-01-01'", "TOML date"],
+    ),
+    (
+        "wave date as a number",
+        HEAD + "[interventions.nitazene_wave]\nwaves = [{ start = 2023, end = 2023-10-01 }]\n",
+        ["interventions.nitazene_wave.waves.0.start = 2023", "TOML date"],
+    ),
+    (
+        "HAT places as text",
+        HEAD + '[interventions.hat]\nplaces = { birmingham = "50" }\n',
+        ["interventions.hat.places.birmingham = '50'", "a TOML integer", "not text"],
+    ),
+    (
+        "HAT places as true/false",
+        HEAD + "[interventions.hat]\nplaces = { birmingham = true }\n",
+        ["interventions.hat.places.birmingham = True", "not true/false"],
+    ),
+    (
+        "HAT places with a decimal point",
+        HEAD + "[interventions.hat]\nplaces = { birmingham = 50.0 }\n",
+        ["interventions.hat.places.birmingham = 50.0", "a TOML integer such as 50"],
+    ),
+    (
+        "officers with a fraction",
+        HEAD
+        + "[interventions.naloxone_officers]\nschedule = [{ date = 2021-01-01, area = 'walsall', amount = 52.5 }]\n",
+        ["interventions.naloxone_officers.schedule.0.amount = 52.5", "whole number"],
+    ),
+    (
+        "O2R staff as text",
+        HEAD + "[interventions.o2r]\nschedule = [{ date = 2021-01-01, area = 'coventry', amount = '2' }]\n",
+        ["interventions.o2r.schedule.0.amount = '2'", "must be a number, not text"],
+    ),
+    (
+        "O2R bed limit with a decimal point",
+        HEAD + "[interventions.o2r]\nmax_residents = 12.0\n",
+        ["interventions.o2r.max_residents = 12.0", "whole number"],
+    ),
+    (
+        "hostel coverage as text",
+        HEAD + "[interventions.naloxone_hostels]\ncoverage = { coventry = '0.5' }\n",
+        ["interventions.naloxone_hostels.coverage.coventry = '0.5'", "must be a number"],
+    ),
+    (
+        "hostel coverage as true/false",
+        HEAD + "[interventions.naloxone_hostels]\ncoverage = { coventry = true }\n",
+        ["interventions.naloxone_hostels.coverage.coventry = True", "not true/false"],
+    ),
+    (
+        "Divert option as text",
+        HEAD + "[interventions.divert]\npwits_eligible_share = '0.5'\n",
+        ["interventions.divert.pwits_eligible_share = '0.5'", "must be a number"],
+    ),
+    (
+        "switch as a number",
+        HEAD + "[interventions.divert]\nsecond_chance = 1\n",
+        ["interventions.divert.second_chance = 1", "must be true or false, not a whole number"],
+    ),
+    # Physical limits: whatever is plausible, a value must be possible (model/limits.py)
+    (
+        "parameter at the largest float",
+        HEAD + "[parameters]\nocu_other_death_rate_per_year = 1e308\n",
+        ["ocu_other_death_rate_per_year = 1e+308", "between 0 and 52 a year"],
+    ),
+    (
+        "parameter with 400 digits",
+        HEAD + "[parameters]\nocu_total_2019 = 1" + "0" * 400 + "\n",
+        ["parameters.ocu_total_2019", "must be a finite number", "401 digits"],
+    ),
+    (
+        "prison stay longer than the simulated period",
+        HEAD + "[parameters]\nprison_mean_weeks = 1e20\n",
+        ["prison_mean_weeks = 1e+20", "between 0 and 627 weeks"],
+    ),
+    (
+        "price above any budget",
+        HEAD + "[parameters]\nnaloxone_kit_cost_gbp = 5e12\n",
+        ["naloxone_kit_cost_gbp = 5000000000000.0", "between 0 and 1,000,000,000 GBP", "£700m"],
+    ),
+    (
+        "street spend above any budget",
+        HEAD + "[parameters]\nocu_street_spend_gbp_per_week = 1e9\n",
+        ["ocu_street_spend_gbp_per_week", "between 0 and 19,000,000 GBP a week"],
+    ),
+    (
+        "more people than live in the West Midlands",
+        HEAD + "[parameters]\nocu_total_2019 = 3e6\n",
+        ["ocu_total_2019 = 3000000.0", "between 0 and 2,928,592 persons", "people living in the West Midlands"],
+    ),
+    (
+        "settings that together create more people than live there",
+        HEAD + "[parameters]\nocu_total_2019 = 2e6\nocu_initiation_per_year = 100000\n",
+        ["bad.toml: parameters: these settings create", "more than the 2,928,592 people"],
+    ),
+    ("rate faster than weekly", HEAD + "[parameters]\noverdose_rate_per_year = 100\n", ["between 0 and 52 a year"]),
+    (
+        "multiplier above a hundredfold",
+        HEAD + "[parameters]\nrelease_overdose_multiplier = 1000\n",
+        ["release_overdose_multiplier = 1000", "between 0 and 100"],
+    ),
+    (
+        "gamma shape of 0",
+        HEAD + "[parameters]\noffending_heterogeneity_shape = 0\n",
+        ["offending_heterogeneity_shape = 0", "between 0.01 and 100"],
+    ),
+    (
+        "closure risk averaged over under a week",
+        HEAD + "[parameters]\nrisk_perception_weeks = 0.5\n",
+        ["risk_perception_weeks = 0.5", "between 1 and 627 weeks"],
+    ),
+    ("no crime groups", HEAD + "[parameters]\nocg_count = 0\n", ["ocg_count = 0", "between 1 and 10,000"]),
+    (
+        "more county lines than exist",
+        HEAD + "[parameters]\nlines_initial_2019 = 1e6\n",
+        ["lines_initial_2019 = 1000000.0", "between 0 and 5,000 lines"],
+    ),
+    (
+        "CLTF funding above any budget",
+        HEAD + "[interventions.cltf]\nannual_funding_gbp = 1e15\n",
+        ["interventions.cltf", "cltf_annual_funding_gbp = 1000000000000000.0", "1,000,000,000 GBP a year"],
+    ),
+    (
+        "HAT places beyond the population",
+        HEAD + "[interventions.hat]\nplaces = { birmingham = 1_000_000_000_000_000_000_000_000_000_000 }\n",
+        ["interventions.hat.places.birmingham", "a whole number between 0 and 30,000"],
+    ),
+    (
+        "officers in one area beyond the force",
+        HEAD
+        + "[interventions.naloxone_officers]\nschedule = [{ date = 2021-01-01, area = 'walsall', amount = 9000 }]\n",
+        ["interventions.naloxone_officers.schedule.0.amount = 9000", "between 0 and 8,000"],
+    ),
+    (
+        "officers in all areas beyond the force",
+        HEAD
+        + "[interventions.naloxone_officers]\nschedule = [\n  { date = 2021-01-01, area = 'walsall', amount = 5000 },\n"
+        + "  { date = 2022-01-01, area = 'dudley', amount = 5000 },\n]\n",
+        ["interventions.naloxone_officers", "from 2022-01-01 the areas' officers add up to 10,000"],
+    ),
+    (
+        "O2R staff beyond any team",
+        HEAD + "[interventions.o2r]\nschedule = [{ date = 2021-01-01, area = 'coventry', amount = 5000 }]\n",
+        ["interventions.o2r.schedule.0.amount = 5000", "between 0 and 1,000"],
+    ),
+    (
+        "O2R bed limit beyond the population",
+        HEAD + "[interventions.o2r]\nmax_residents = 10000000\n",
+        ["interventions.o2r.max_residents = 10000000", "between 0 and 30,000"],
+    ),
+    (
+        "wave size above a hundredfold",
+        HEAD
+        + "[interventions.nitazene_wave]\n"
+        + "waves = [{ start = 2023-06-01, end = 2023-10-01, fatality_multiplier = 1e6 }]\n",
+        ["waves.0.fatality_multiplier = 1000000.0", "between 0 and 100"],
+    ),
+    (
+        "waves together above a hundredfold",
+        HEAD
+        + "[interventions.nitazene_wave]\nwaves = [\n"
+        + "  { start = 2023-06-01, end = 2023-10-01, overdose_multiplier = 50 },\n"
+        + "  { start = 2023-07-01, end = 2023-08-01, overdose_multiplier = 3, areas = ['birmingham'] },\n]\n",
+        ["interventions.nitazene_wave: waves: from 2023-07-01", "in birmingham multiply overdose by 150 together"],
     ),
 ]

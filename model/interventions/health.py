@@ -4,22 +4,46 @@ and the nitazene adulterant wave (a stress test)."""
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated
+import math
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict, Field, NonNegativeInt, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from drugsim.calendar import WEEKS_PER_YEAR
 from drugsim.interventions.base import (
     AreaId,
+    Date,
     Intervention,
     InterventionConfig,
+    Multiplier,
     Num,
     ScheduleEntry,
+    Share,
+    bounded,
     check_period,
     schedule_array,
+    whole,
 )
+from drugsim.limits import MULTIPLIER, O2R_STAFF, OFFICERS, PLACES, fmt
 from drugsim.parameters import AREAS
+
+#: Officers carrying naloxone in one area, HAT places or rehab beds: whole numbers; O2R staff: whole-time
+#: equivalents (4.5 is allowed). Each within its physical limit (drugsim.limits).
+Officers = whole(OFFICERS)
+Places = whole(PLACES)
+Staff = bounded(O2R_STAFF)
+
+
+class OfficerScheduleEntry(ScheduleEntry):
+    """From `date` on, `area` has `amount` officers carrying naloxone (whole officers, at most the force's)."""
+
+    amount: Officers  # type: ignore[valid-type]
+
+
+class StaffScheduleEntry(ScheduleEntry):
+    """From `date` on, `area` has `amount` O2R staff (whole-time equivalents: 4.5 is allowed)."""
+
+    amount: Staff  # type: ignore[valid-type]
 
 
 class NaloxoneOfficersConfig(InterventionConfig):
@@ -29,11 +53,26 @@ class NaloxoneOfficersConfig(InterventionConfig):
         "kit_life_weeks": "naloxone_kit_life_weeks",
         "training_cost_per_officer_gbp": "naloxone_training_cost_per_officer_gbp",
     }
-    schedule: list[ScheduleEntry] = Field(default_factory=list)
+    schedule: list[OfficerScheduleEntry] = Field(default_factory=list)
     attend_prob_per_officer: Num | None = None
     kit_cost_gbp: Num | None = None
     kit_life_weeks: Num | None = None
     training_cost_per_officer_gbp: Num | None = None
+
+    @model_validator(mode="after")
+    def _force_total(self):
+        # Each area holds its latest amount: on no date may the areas together have more officers than the force.
+        held: dict[str, int] = {}
+        entries = sorted(self.schedule, key=lambda e: e.date)
+        for i, e in enumerate(entries):
+            held[e.area] = e.amount
+            last_of_day = i + 1 == len(entries) or entries[i + 1].date != e.date
+            if last_of_day and sum(held.values()) > OFFICERS.high:
+                raise ValueError(
+                    f"from {e.date.isoformat()} the areas' officers add up to {fmt(sum(held.values()))}: "
+                    f"together they must be {OFFICERS.allowed()}"
+                )
+        return self
 
 
 class NaloxoneOfficers(Intervention):
@@ -96,7 +135,7 @@ class NaloxoneTakeHome(Intervention):
 
 class NaloxoneHostelsConfig(InterventionConfig):
     PARAMS = {"cost_per_la_gbp_per_year": "hostel_naloxone_cost_per_la_gbp_per_year"}
-    coverage: dict[AreaId, Annotated[float, Field(ge=0, le=1)]] = Field(default_factory=dict)
+    coverage: dict[AreaId, Share] = Field(default_factory=dict)  # type: ignore[valid-type]
     cost_per_la_gbp_per_year: Num | None = None
 
 
@@ -129,7 +168,7 @@ class HATConfig(InterventionConfig):
         "cost_per_place_year_gbp": "hat_cost_per_place_year_gbp",
         "referral_prob_per_week": "hat_referral_prob_per_week",
     }
-    places: dict[AreaId, NonNegativeInt] = Field(default_factory=dict)
+    places: dict[AreaId, Places] = Field(default_factory=dict)  # type: ignore[valid-type]
     dropout_per_year: Num | None = None
     cost_per_place_year_gbp: Num | None = None
     referral_prob_per_week: Num | None = None
@@ -163,14 +202,15 @@ class O2RConfig(InterventionConfig):
         "charity_bed_cost_gbp": "o2r_charity_bed_cost_gbp",
         "charity_bed_share": "o2r_charity_bed_share",
     }
-    schedule: list[ScheduleEntry] = Field(default_factory=list)
+    schedule: list[StaffScheduleEntry] = Field(default_factory=list)
     referrals_per_staff_year: Num | None = None
     assessed_prob: Num | None = None
     admission_prob: Num | None = None
     cost_per_staff_gbp_per_year: Num | None = None
     charity_bed_cost_gbp: Num | None = None
     charity_bed_share: Num | None = None
-    max_residents: NonNegativeInt | None = None  # rehab beds O2R can fill at once (None: not limited)
+    # Rehab beds O2R can fill at once (None: not limited).
+    max_residents: Places | None = None  # type: ignore[valid-type]
 
 
 class O2R(Intervention):
@@ -204,17 +244,35 @@ class O2R(Intervention):
 class Wave(BaseModel):
     """One adulterant wave: dates, areas and size (multipliers default to the parameter table)."""
 
-    model_config = ConfigDict(extra="forbid")
-    start: dt.date
-    end: dt.date
+    model_config = ConfigDict(extra="forbid", strict=True)
+    start: Date
+    end: Date
     areas: list[AreaId] = Field(default_factory=lambda: list(AREAS))
-    overdose_multiplier: Num | None = Field(None, ge=0)
-    fatality_multiplier: Num | None = Field(None, ge=0)
+    overdose_multiplier: Multiplier | None = None  # type: ignore[valid-type]
+    fatality_multiplier: Multiplier | None = None  # type: ignore[valid-type]
 
     @model_validator(mode="after")
     def _dates(self):
         check_period(self.start, self.end)
         return self
+
+
+def _highest_product(spans: list[tuple[dt.date, dt.date, float]]) -> tuple[float, dt.date | None]:
+    """The highest product of the multipliers of spans [start, end) in force on the same day, and from when.
+
+    A sweep over starts and ends in date order (ends first on the same day), summing logarithms so that no
+    product overflows; a multiplier of 0 makes the product 0 while it lasts."""
+    events = sorted([(s, 1, m) for s, _, m in spans] + [(e, 0, m) for _, e, m in spans], key=lambda x: (x[0], x[1]))
+    zeros, logs, best, when = 0, 0.0, 0.0, None
+    for day, starts, m in events:
+        sign = 1 if starts else -1
+        if m == 0:
+            zeros += sign
+        else:
+            logs += sign * math.log(m)
+        if starts and zeros == 0 and logs > best:
+            best, when = logs, day
+    return (math.exp(best) if best < 700 else math.inf), when
 
 
 class NitazeneWaveConfig(InterventionConfig):
@@ -247,6 +305,32 @@ class NitazeneWave(Intervention):
             )
             for w in config.waves
         ]
+
+    @classmethod
+    def problems(cls, config, params):
+        # Waves in force together multiply: their product is itself a multiplier, within the same limit as one.
+        out = []
+        for kind in ("overdose", "fatality"):
+            default = params[f"nitazene_{kind}_multiplier"]
+            for area in AREAS:
+                spans = [
+                    (
+                        w.start,
+                        w.end,
+                        default if getattr(w, f"{kind}_multiplier") is None else getattr(w, f"{kind}_multiplier"),
+                    )
+                    for w in config.waves
+                    if area in w.areas
+                ]
+                peak, when = _highest_product(spans)
+                if peak > MULTIPLIER.high * (1 + 1e-9):
+                    out.append(
+                        f"waves: from {when.isoformat()} the waves in force in {area} multiply {kind} by "
+                        f"{fmt(round(peak)) if peak < 1e15 else f'{peak:.3g}'} together; together they must be "
+                        f"{MULTIPLIER.allowed()}"
+                    )
+                    break
+        return out
 
     def apply(self, levers, week):
         for start, end, mask, od, fatal in self.waves:

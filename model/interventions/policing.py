@@ -3,11 +3,7 @@ COVID suspension of drug testing on arrest."""
 
 from __future__ import annotations
 
-import datetime as dt
-
-from pydantic import Field, StrictBool
-
-from drugsim.interventions.base import Intervention, InterventionConfig, Num
+from drugsim.interventions.base import Date, Intervention, InterventionConfig, Num, Share, Switch
 
 
 class DivertConfig(InterventionConfig):
@@ -27,8 +23,8 @@ class DivertConfig(InterventionConfig):
     cost_per_referral_gbp: Num | None = None
     # Policy options (not uncertain assumptions): extend Divert to a share of suspected-supply cases, and
     # give earlier non-engagers another referral instead of a formal outcome.
-    pwits_eligible_share: Num = Field(0.0, ge=0, le=1)
-    second_chance: StrictBool = False
+    pwits_eligible_share: Share = 0.0  # type: ignore[valid-type]
+    second_chance: Switch = False
 
 
 class Divert(Intervention):
@@ -57,7 +53,7 @@ class ArrestReferralConfig(InterventionConfig):
         "treatment_entry_prob": "cars_treatment_entry_prob",
         "cost_per_referral_gbp": "cars_cost_per_referral_gbp",
     }
-    radar_start: dt.date | None = None
+    radar_start: Date | None = None
     referral_prob_positive_test: Num | None = None
     voluntary_referral_prob: Num | None = None
     radar_referral_prob: Num | None = None

@@ -2,23 +2,23 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import math
 
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from drugsim.calendar import WEEKS_PER_YEAR
-from drugsim.interventions.base import Intervention, InterventionConfig, Num, check_period
+from drugsim.interventions.base import Date, Intervention, InterventionConfig, Num, Share, bounded, check_period
+from drugsim.limits import UNIT_LIMITS
 from drugsim.parameters import geography
 
 
 class FundingStep(BaseModel):
     """From `date` on, the taskforce is funded at `annual_gbp` a year."""
 
-    model_config = ConfigDict(extra="forbid")
-    date: dt.date
-    annual_gbp: Num = Field(ge=0)
+    model_config = ConfigDict(extra="forbid", strict=True)
+    date: Date
+    annual_gbp: bounded(UNIT_LIMITS["gbp_per_year"])  # type: ignore[valid-type]
 
     @model_validator(mode="after")
     def _date(self):
@@ -88,7 +88,7 @@ class CLTF(Intervention):
 
 class AssetReinvestmentConfig(InterventionConfig):
     PARAMS = {"recovery_share": "asset_recovery_share", "recovery_lag_weeks": "asset_recovery_lag_weeks"}
-    share: Num = Field(0.5, ge=0, le=1)  # policy choice: share of realised receipts put into treatment
+    share: Share = 0.5  # type: ignore[valid-type]  # policy choice: share of realised receipts put into treatment
     recovery_share: Num | None = None
     recovery_lag_weeks: Num | None = None
 

@@ -126,7 +126,7 @@ class Market:
         n_ext, n_int = int(p["lines_initial_2019"]), int(p["internal_lines_initial_2019"])
         room = self.room()
         markets = [
-            rng.choice(self.n_markets, n, p=room * (self.market_kind == kind) / room[self.market_kind == kind].sum())
+            rng.choice(self.n_markets, n, p=self._spread(room, kind))
             for kind, n in ((EXPORTED, n_ext), (INTERNAL, n_int))
         ]
         self._open(rng.integers(n_groups, size=n_ext + n_int), np.r_[markets[0], markets[1]], rng, week=-1)
@@ -147,6 +147,13 @@ class Market:
         self.violence_per_line_week = (
             p["drug_market_violence_share"] * p["knife_offences_2021"] / max(in_wm, 1.0) / WEEKS_PER_YEAR
         )
+
+    def _spread(self, room: np.ndarray, kind: int) -> np.ndarray:
+        """Chances of each market of `kind`: by its room, or equal if none has room (demand full or zero)."""
+        w = room * (self.market_kind == kind)
+        if w.sum() <= 0:
+            w = (self.market_kind == kind).astype(float)
+        return w / w.sum()
 
     # --- state
     @property
@@ -249,7 +256,10 @@ class Market:
         room = self.room()
         loss = p["line_loss_per_closure_gbp"]
         hazard, margin = self.perceived_hazard, self.margin
-        profit = np.array([min(1.0, max(0.0, 1.0 - hazard[k] * loss / margin[k])) for k in KINDS])
+        # No margin (a line earns nothing, or costs all it earns) means no profit, so no new lines.
+        profit = np.array(
+            [min(1.0, max(0.0, 1.0 - hazard[k] * loss / margin[k])) if margin[k] > 0 else 0.0 for k in KINDS]
+        )
         self.profit_factor = float(profit[EXPORTED])
         weight = self.group_lines + p["line_seed_per_group"]
         free = weight * (self.group_disrupted_until < week)

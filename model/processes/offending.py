@@ -12,6 +12,8 @@ from drugsim.calendar import WEEKS_PER_YEAR
 from drugsim.levers import N_LA
 from drugsim.processes._tables import by_status
 
+F32_MAX = float(np.finfo(np.float32).max)
+
 
 def offending(m) -> None:
     pop, p = m.pop, m.p
@@ -32,7 +34,11 @@ def offending(m) -> None:
     crimes = counts_rng.poisson(np.bincount(la, weights=lam, minlength=N_LA)).astype(float)
     recorded = counts_rng.binomial(crimes.astype(np.int64), p["acq_crime_recorded_prob"])
     # Each offence leads to an arrest with the same chance, so arrests thin the offence rate.
-    arrest_share = np.float32(p["arrests_per_untreated_ocu_per_year"] / per_year * m.levers.enforcement_mult)
+    # (With no offending at all there is nothing to arrest for: no arrests, not a division by zero.)
+    arrests_per_offence = p["arrests_per_untreated_ocu_per_year"] / per_year if per_year > 0 else 0.0
+    # Offences so rare that the share overflows float32 could only give inf x 0 = NaN below: cap it (their
+    # float32 rate is 0, so nobody is arrested either way).
+    arrest_share = np.float32(min(arrests_per_offence * m.levers.enforcement_mult, F32_MAX))
     u = m.streams["arrests"].random(o.stop, dtype=np.float32)
     # 1 - exp(-x) <= x: screen with the cheap bound, then test the few candidates exactly.
     cand = np.flatnonzero(u < lam * arrest_share)

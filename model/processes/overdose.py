@@ -55,7 +55,11 @@ def overdose(m) -> None:
     need &= ~by_thn_peer
     by_hostel, v = split(v, p["overdose_in_hostel_share"] * lv.hostel_naloxone[od_la] * need)
     need &= ~by_hostel
-    officer_p = -np.expm1(np.log1p(-p["officer_naloxone_attend_prob_per_officer"]) * lv.naloxone_officers)
+    # 1 - (1 - q)^officers. With q = 1, log1p(-q) is -inf and an area with no officers would get -inf * 0 = NaN:
+    # no officers there means no chance, whatever q.
+    with np.errstate(divide="ignore"):
+        per_officer = np.log1p(-p["officer_naloxone_attend_prob_per_officer"])
+    officer_p = np.where(lv.naloxone_officers > 0, -np.expm1(per_officer * np.maximum(lv.naloxone_officers, 1)), 0.0)
     by_officer, v = split(v, officer_p[od_la] * need)
     attempted = by_peer | by_own | by_thn_peer | by_hostel | by_officer
     failed, v = split(v, (1.0 - p["naloxone_reversal_prob"]) * attempted)

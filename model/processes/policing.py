@@ -31,13 +31,14 @@ class DetectionSampler:
         for kind, rate_name in _RATE.items():
             rows = np.flatnonzero(pop.kind == kind)
             cum = np.cumsum(pop.exposure[rows], dtype=np.float64)
-            self.groups.append((rows, cum, params[rate_name] / WEEKS_PER_YEAR * cum[-1]))
+            total = cum[-1] if cum.size else 0.0  # an empty group (a prevalence of 0) has no detections
+            self.groups.append((rows, cum, total, params[rate_name] / WEEKS_PER_YEAR * total))
 
     def candidates(self, rng: np.random.Generator) -> np.ndarray:
         out = []
-        for rows, cum, lam in self.groups:
+        for rows, cum, total, lam in self.groups:
             k = rng.poisson(lam)
-            out.append(rows[np.searchsorted(cum, rng.random(k) * cum[-1])])
+            out.append(rows[np.searchsorted(cum, rng.random(k) * total)])
         return np.concatenate(out)
 
 

@@ -173,12 +173,18 @@ def reinvested_treatment(m) -> None:
     if lv.reinvest_share <= 0:
         return
     m.reinvest_fund += receipts * lv.reinvest_share
-    cost = p["ost_cost_gbp_per_year"] / p["treatment_exit_per_year"]  # an average episode
-    n = np.floor(m.reinvest_fund / cost).astype(int)
+    o = m.pop.ocu
+    # An average episode; if nobody ever leaves treatment an episode never ends, and no fund can buy one.
+    exits = p["treatment_exit_per_year"]
+    cost = p["ost_cost_gbp_per_year"] / exits if exits > 0 else np.inf
+    # Episodes the fund can buy: none without money (a fund a rounding error below 0 included), all it wants if
+    # episodes are free, and never more than there are people (so the count fits an integer whatever the money).
+    with np.errstate(divide="ignore", invalid="ignore"):
+        afford = np.where(m.reinvest_fund > 0, m.reinvest_fund / cost, 0.0)
+    n = np.floor(np.minimum(afford, o.stop)).astype(int)
     if not n.any():
         return
     pop = m.pop
-    o = pop.ocu
     rng = m.streams["reinvestment"]
     using = np.flatnonzero(pop.status[o] == Status.USING)
     funded = np.zeros(N_LA)

@@ -93,8 +93,8 @@ now = overrides.get(name, baseline.params[name])
 value = c2.number_input(
     f"Value ({p.unit})",
     value=float(now),
-    min_value=0.0,
-    max_value=1.0 if p.unit in ("probability", "share") else None,
+    min_value=float(p.limit.low),  # the possible range (drugsim.limits); outside the plausible one is a warning
+    max_value=float(p.limit.high),
     format="%g",
     key=f"assume_value_{name}",
 )

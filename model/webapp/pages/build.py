@@ -35,6 +35,11 @@ def _label(field: str) -> str:
     return field.replace("_", " ").replace("gbp", "(£)").capitalize()
 
 
+def _whole_or_float(x) -> int | float:
+    x = float(x)
+    return int(x) if x.is_integer() else x
+
+
 def _widget(iv: str, field: str, kind: str, value, key: str):
     """One input for one setting; returns the value chosen."""
     if kind == "bool":
@@ -75,8 +80,9 @@ def _widget(iv: str, field: str, kind: str, value, key: str):
             },
             hide_index=True,
         )
+        # Whole amounts are written as TOML integers: officers are counted whole (52, not 52.0); staff may be 4.5.
         return [
-            {"date": pd.Timestamp(r.date).date(), "area": r.area, "amount": float(r.amount)}
+            {"date": pd.Timestamp(r.date).date(), "area": r.area, "amount": _whole_or_float(r.amount)}
             for r in edited.dropna(subset=["date", "area", "amount"]).itertuples()
         ]
     if kind == "funding":

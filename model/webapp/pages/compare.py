@@ -15,7 +15,7 @@ from drugsim.scenario import ScenarioError
 from drugsim.webapp import charts, state
 from drugsim.webapp.export import economics_table, headline_table
 from drugsim.webapp.labels import HEADLINES, fmt, label, lower_is_better
-from drugsim.webapp.runs import run_comparison
+from drugsim.webapp.runs import prepare, run_comparison
 from drugsim.webapp.widgets import chart, forget_charts, plain, problem, table_downloads
 
 st.title("Compare scenarios")
@@ -79,6 +79,7 @@ if st.session_state.get("cmp_running") and not go:
 if go:
     try:
         scenarios = [state.scenario(n) for n in (base, *others)]
+        prepare(scenarios, overrides)  # this session's assumptions, each possible, must be possible together too
     except ScenarioError as e:
         problem("A scenario cannot be run:", e)
         st.stop()
