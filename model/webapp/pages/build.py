@@ -35,6 +35,14 @@ def _label(field: str) -> str:
     return field.replace("_", " ").replace("gbp", "(£)").capitalize()
 
 
+def _dated_rows(title: str, value, key: str, columns: dict, to_row) -> list[dict]:
+    """An editable table of dated rows (a schedule, funding changes): one row per date, every column required."""
+    st.markdown(title)
+    frame = pd.DataFrame(value or [], columns=list(columns))
+    edited = st.data_editor(frame, num_rows="dynamic", key=key, column_config=columns, hide_index=True)
+    return [to_row(r) for r in edited.dropna(subset=list(columns)).itertuples()]
+
+
 def _whole_or_float(x) -> int | float:
     x = float(x)
     return int(x) if x.is_integer() else x
@@ -67,41 +75,29 @@ def _widget(iv: str, field: str, kind: str, value, key: str):
                     out[a] = float(st.slider(a.title(), 0.0, 1.0, float(v), 0.05, key=f"{key}_{a}"))
         return {a: v for a, v in out.items() if v or a in (value or {})}
     if kind == "schedule":
-        st.markdown(f"**{_label(field)}**: from each date, the number in that area (the latest date applies)")
-        frame = pd.DataFrame(value or [], columns=["date", "area", "amount"])
-        edited = st.data_editor(
-            frame,
-            num_rows="dynamic",
-            key=key,
-            column_config={
+        # Whole amounts are written as TOML integers: officers are counted whole (52, not 52.0); staff may be 4.5.
+        return _dated_rows(
+            f"**{_label(field)}**: from each date, the number in that area (the latest date applies)",
+            value,
+            key,
+            {
                 "date": st.column_config.DateColumn("from", min_value=EARLIEST, max_value=LATEST, required=True),
                 "area": st.column_config.SelectboxColumn("area", options=list(AREAS), required=True),
                 "amount": st.column_config.NumberColumn("amount", min_value=0, required=True),
             },
-            hide_index=True,
+            lambda r: {"date": pd.Timestamp(r.date).date(), "area": r.area, "amount": _whole_or_float(r.amount)},
         )
-        # Whole amounts are written as TOML integers: officers are counted whole (52, not 52.0); staff may be 4.5.
-        return [
-            {"date": pd.Timestamp(r.date).date(), "area": r.area, "amount": _whole_or_float(r.amount)}
-            for r in edited.dropna(subset=["date", "area", "amount"]).itertuples()
-        ]
     if kind == "funding":
-        st.markdown(f"**{_label(field)}**: from each date, the annual funding in £ (the latest date applies)")
-        frame = pd.DataFrame(value or [], columns=["date", "annual_gbp"])
-        edited = st.data_editor(
-            frame,
-            num_rows="dynamic",
-            key=key,
-            column_config={
+        return _dated_rows(
+            f"**{_label(field)}**: from each date, the annual funding in £ (the latest date applies)",
+            value,
+            key,
+            {
                 "date": st.column_config.DateColumn("from", min_value=EARLIEST, max_value=LATEST, required=True),
                 "annual_gbp": st.column_config.NumberColumn("£ a year", min_value=0, required=True),
             },
-            hide_index=True,
+            lambda r: {"date": pd.Timestamp(r.date).date(), "annual_gbp": _whole_or_float(r.annual_gbp)},
         )
-        return [
-            {"date": pd.Timestamp(r.date).date(), "annual_gbp": float(r.annual_gbp)}
-            for r in edited.dropna(subset=["date", "annual_gbp"]).itertuples()
-        ]
     if kind == "waves":
         st.markdown("**Waves**: dates and the areas affected (comma-separated; blank for all seven)")
         frame = pd.DataFrame(
