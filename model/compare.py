@@ -17,6 +17,15 @@ from drugsim.parameters import AREAS
 from drugsim.population import ETH_NAMES
 from drugsim.scenario import ResolvedScenario
 
+#: Costs to society whose fall is a benefit (each priced by unit costs in the parameter table).
+COSTS_AVOIDED = (
+    "crime_cost_gbp",
+    "health_cost_gbp",
+    "cj_cost_gbp",
+    "death_cost_gbp",
+    "violence_cost_gbp",
+    "exploitation_cost_gbp",
+)
 #: Outcomes compared by default (stocks are averaged over the period, flows summed).
 OUTCOMES = (
     "drug_deaths",
@@ -42,23 +51,9 @@ OUTCOMES = (
     "type1_outcomes",
     "trafficking_offences",
     "market_revenue_gbp",
-    "crime_cost_gbp",
-    "health_cost_gbp",
-    "cj_cost_gbp",
-    "death_cost_gbp",
-    "violence_cost_gbp",
-    "exploitation_cost_gbp",
+    *COSTS_AVOIDED,
     "treatment_cost_gbp",
     "spend_total_gbp",
-)
-#: Costs to society whose fall is a benefit (each priced by unit costs in the parameter table).
-COSTS_AVOIDED = (
-    "crime_cost_gbp",
-    "health_cost_gbp",
-    "cj_cost_gbp",
-    "death_cost_gbp",
-    "violence_cost_gbp",
-    "exploitation_cost_gbp",
 )
 #: Public spending: interventions and treatment places.
 SPENDING = ("spend_total_gbp", "treatment_cost_gbp")

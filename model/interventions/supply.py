@@ -62,7 +62,7 @@ class CLTF(Intervention):
         self.funding = np.full(calendar.n_weeks, params["cltf_annual_funding_gbp"])
         for step in sorted(config.funding_changes, key=lambda f: f.date):
             self.funding[max(0, calendar.first_week_on_or_after(step.date)) :] = step.annual_gbp
-        # After funding ends, capacity decays for a few time constants (then it is negligible).
+        # After funding ends, capacity decays; after four time constants it is under 2% (e^-4) and treated as zero.
         self.tail_weeks = int(math.ceil(4 * params["cltf_winddown_weeks"])) if self.end_week < calendar.n_weeks else 0
 
     def active(self, week: int) -> bool:

@@ -249,6 +249,8 @@ class Market:
         if due is None:
             return _NONE, _NONE, _NONE.astype(bool)
         rows = np.concatenate(due) if len(due) > 1 else due[0]
+        # A line needs its customers back: at least half a line's worth of demand unserved (room is fractional
+        # because rival supply is counted in line-equivalents); otherwise a rival or a new line took them.
         rows = rows[self.room()[rows[:, 0]] >= 0.5]
         return rows[:, 1], rows[:, 0], rows[:, 2] == _AGAIN
 
