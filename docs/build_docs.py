@@ -68,6 +68,16 @@ def limits() -> list[str]:
     return rows
 
 
+def _portable(message: str) -> str:
+    """A message with the library's folder written as `scenarios/`, so the docs read the same on every machine
+    (the library may be reached through a link, so both its written and its resolved path are replaced)."""
+    from drugsim.library import SCENARIO_DIR
+
+    for folder in {str(SCENARIO_DIR), str(SCENARIO_DIR.resolve()), str(HERE.parent / "scenarios")}:
+        message = message.replace(folder + "/", "scenarios/")
+    return message
+
+
 def validation() -> str:
     """The table of bad scenario files tried and the loader's message for each."""
     from validation_cases import CASES
@@ -130,7 +140,7 @@ def validation() -> str:
             parse_scenario(text, "bad.toml")
             message = "(accepted)"
         except ScenarioError as e:
-            message = str(e).replace(str(HERE.parent) + "/", "")  # the same on every machine
+            message = _portable(str(e))
         shown = text.encode("utf-8", "backslashreplace").decode() if isinstance(text, str) else repr(text)
         shown = shown if len(shown) <= 160 else shown[:120] + f"... ({len(shown):,} characters)"
         rows.append(f"| {title} | `{_cell(shown.strip())}` | {_cell(message)} |")
