@@ -1,6 +1,8 @@
 """The weekly calendar: week indices, their start dates, and converting dates and annual rates.
 
-Week k starts on `start + 7k days`; a week belongs to the calendar year of its start date.
+Week k starts on `start + 7k days` and covers seven days. A figure for a period (a calendar year, a quarter, a
+report's "Apr-Dec 2024") takes each week in proportion to its days inside the period (`period_weights`), so a year
+counts 365 or 366 days of flows whether 52 or 53 weekly steps start in it.
 """
 
 from __future__ import annotations
@@ -45,6 +47,22 @@ class Calendar:
 
     def week_starts(self) -> np.ndarray:
         return np.array([np.datetime64(self.start) + np.timedelta64(7 * k, "D") for k in range(self.n_weeks)])
+
+    def period_weights(self, start, end) -> np.ndarray:
+        """The share of each week's seven days that falls in the period from `start` to `end` (dates or ISO text,
+        both days included): 1 for a week wholly inside, 0 outside, a fraction for a week that straddles an edge.
+        A flow's total over the period is the weighted sum of its weekly values; a stock's level is the weighted
+        mean."""
+        first = np.datetime64(start, "D")
+        after = np.datetime64(end, "D") + np.timedelta64(1, "D")
+        starts = self.week_starts().astype("datetime64[D]")
+        inside = np.minimum(starts + np.timedelta64(7, "D"), after) - np.maximum(starts, first)
+        return np.clip(inside.astype(int), 0, 7) / 7.0
+
+    def year_weights(self) -> tuple[list[int], np.ndarray]:
+        """The calendar years the weeks touch, and a (years, weeks) matrix of `period_weights` for each."""
+        years = list(range(self.start.year, self.week_start(self.n_weeks - 1).year + 1))
+        return years, np.stack([self.period_weights(f"{y}-01-01", f"{y}-12-31") for y in years])
 
     def years(self) -> np.ndarray:
         return self.week_starts().astype("datetime64[Y]").astype(int) + 1970

@@ -96,19 +96,22 @@ def t95(df: int) -> float:
 
 
 def period_weeks(scenario: ResolvedScenario, start: str, end: str) -> np.ndarray:
-    starts = Calendar(scenario.start, scenario.end).week_starts()
-    return (starts >= np.datetime64(start)) & (starts <= np.datetime64(end))
+    """Each week's share of its days inside the period (see `Calendar.period_weights`)."""
+    return Calendar(scenario.start, scenario.end).period_weights(start, end)
 
 
 def totals(results: np.ndarray, weeks: np.ndarray, outcomes=OUTCOMES) -> dict[str, float]:
-    """Force-wide totals over the chosen weeks: flows summed, stocks averaged."""
+    """Force-wide totals over a period given as week weights (`period_weeks`): flows summed, stocks averaged."""
     return {m: float(area_totals(results, weeks, m).sum()) for m in outcomes}
 
 
 def area_totals(results: np.ndarray, weeks: np.ndarray, metric: str) -> np.ndarray:
-    """Totals by local authority over the chosen weeks (flows summed, stocks averaged)."""
-    block = results[weeks, INDEX[metric]]
-    return block.mean(axis=0) if METRICS[metric].kind == "stock" else block.sum(axis=0)
+    """Totals by local authority over a period given as week weights (flows: the weighted sum, each week counted
+    for its days inside the period; stocks: the weighted mean). A boolean mask counts its weeks whole."""
+    w = np.asarray(weeks, dtype=float)
+    block = results[:, INDEX[metric]]
+    total = w @ block
+    return total / w.sum() if METRICS[metric].kind == "stock" else total
 
 
 def interval(d: np.ndarray) -> tuple[float, float, float]:

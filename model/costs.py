@@ -76,10 +76,10 @@ def committed_spend(scenario) -> pd.DataFrame:
     GBP by calendar year: what the scenario builder shows before a run. Use-based spend (per referral, per kit
     used, per admission; each module's `use_costs`) is on top and appears only in run results."""
     cal = Calendar(scenario.start, scenario.end)
-    years = cal.years()
+    years, weights = cal.year_weights()  # a week straddling New Year counts in each year for its days
     out = {}
     for name, cfg in scenario.interventions.items():
         iv = REGISTRY[name](cfg, dict(scenario.params), cal)
         weekly = np.array([iv.committed_spend(w).sum() if iv.active(w) else 0.0 for w in range(cal.n_weeks)])
-        out[name] = pd.Series(weekly).groupby(years).sum()
-    return pd.DataFrame(out).rename_axis("year")
+        out[name] = pd.Series(weights @ weekly, index=years)
+    return pd.DataFrame(out, index=years).rename_axis("year")

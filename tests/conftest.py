@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 
 import numpy as np
@@ -32,15 +33,12 @@ def shorten(scenario, end: str, **changes):
 
 
 def total(scenario, results: np.ndarray, metric: str, start: str | None = None, end: str | None = None) -> float:
-    """Force-wide sum of a weekly metric over the weeks starting in [start, end]."""
+    """Force-wide total of a weekly flow from `start` to `end` (ISO dates, both days included; default: the whole
+    run), each week counted for its days inside the period, as targets and comparisons count it."""
     cal = Calendar(scenario.start, scenario.end)
-    weeks = cal.week_starts()
-    sel = np.ones(len(weeks), dtype=bool)
-    if start:
-        sel &= weeks >= np.datetime64(start)
-    if end:
-        sel &= weeks <= np.datetime64(end)
-    return float(results[sel, INDEX[metric]].sum())
+    last_day = cal.week_start(cal.n_weeks - 1) + dt.timedelta(days=6)
+    weights = cal.period_weights(start or scenario.start, end or last_day)
+    return float(weights @ results[:, INDEX[metric]].sum(axis=1))
 
 
 def paired_interval(diffs) -> tuple[float, float, float]:

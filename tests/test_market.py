@@ -18,10 +18,8 @@ from drugsim.scenario import load_scenario, with_changes
 
 def yearly(s, r, metric: str) -> np.ndarray:
     """Force-wide yearly totals (flows) of a metric, indexed from the scenario's first year."""
-    years = Calendar(s.start, s.end).years()
-    out = np.zeros(years.max() - years.min() + 1)
-    np.add.at(out, years - years.min(), r[:, INDEX[metric]].sum(axis=1))
-    return out
+    _, weights = Calendar(s.start, s.end).year_weights()
+    return weights @ r[:, INDEX[metric]].sum(axis=1)
 
 
 def mean_lines(s, r, start="2023-01-01", end=None):
