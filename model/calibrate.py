@@ -28,7 +28,7 @@ from drugsim.calendar import Calendar
 from drugsim.parameters import parameter_table
 from drugsim.runner import run_one
 from drugsim.scenario import ResolvedScenario, with_changes
-from drugsim.targets import CALIBRATION_DIR, Target, last_end, load_targets, loss
+from drugsim.targets import CALIBRATION_DIR, TARGETS_FILE, Target, last_end, load_targets, loss
 
 #: Accepted draws: re-evaluated loss within this factor of the best.
 ACCEPT_FACTOR = 1.5
@@ -78,12 +78,14 @@ def _suggest(trial, names):
     return out
 
 
-def fit(base: ResolvedScenario, settings: Settings, pool: Executor, progress=print) -> dict:
+def fit(
+    base: ResolvedScenario, settings: Settings, pool: Executor, progress=print, targets_file: Path = TARGETS_FILE
+) -> dict:
     """Run the search and the re-evaluation; returns the fitted set, the accepted draws and run facts."""
     import optuna
 
     optuna.logging.set_verbosity(optuna.logging.WARNING)
-    targets = load_targets("fitting")
+    targets = load_targets("fitting", targets_file)
     horizon = with_changes(base, {"scenario": {"end": last_end(targets)}})
     names = free_parameters()
     table = parameter_table()

@@ -439,6 +439,130 @@ def _calibration_out(args, base_file: Path) -> Path:
     return root / "calibration"
 
 
+def _project_calibration(scenario: str, out: str | None, action: str) -> tuple[Path, Path, Path]:
+    """The base scenario file; the calibration folder it reads (its project's: the clone, or a folder made by
+    `drugsim init`; the library's for a file outside any project); and the folder it writes: --out if given,
+    otherwise the project's calibration folder, never the installed package's read-only copy."""
+    from drugsim.library import CALIBRATION_DIR, LIBRARY_ROOT, SOURCE_TREE, project_root
+    from drugsim.scenario import ScenarioError, find_scenario
+
+    try:
+        base_file = find_scenario(scenario)
+    except ScenarioError as e:
+        raise _Refuse(str(e)) from None
+    root = project_root(base_file.parent)
+    reads = root / "calibration" if root is not None else CALIBRATION_DIR
+    if out:
+        return base_file, reads, Path(out)
+    if root is None or (root == LIBRARY_ROOT and not SOURCE_TREE):
+        raise _Refuse(
+            f"{action} would write into the installed package's calibration; give --out FOLDER, or make a folder of "
+            "your own with `drugsim init DIR` and use its scenarios/baseline.toml"
+        )
+    return base_file, reads, root / "calibration"
+
+
+def _calibration_file(folder: Path, name: str) -> Path:
+    """A calibration file from the project's folder, or the library's copy if the project has none."""
+    from drugsim.library import CALIBRATION_DIR
+
+    return folder / name if (folder / name).is_file() else CALIBRATION_DIR / name
+
+
+def _predict(args) -> int:
+    from drugsim.calibrate import read_draws
+    from drugsim.ensemble import make_executor
+    from drugsim.predictions import FiguresError, predict, read_forecasts, write_predictions
+    from drugsim.scenario import ScenarioError, load_scenario
+
+    base_file, calibration, out = _project_calibration(args.scenario, args.out, "predict")
+    try:
+        base = load_scenario(base_file)
+        forecasts = read_forecasts(_calibration_file(calibration, "forecasts.csv"))
+    except (ScenarioError, FiguresError) as e:
+        raise _Refuse(str(e)) from None
+    draws_file = _calibration_file(calibration, "accepted_draws.csv")
+    draws = read_draws(draws_file)
+    if args.dask:
+        _need("cluster", "--dask")
+    t0 = time.perf_counter()
+    with make_executor(args.workers, args.dask) as pool:
+        table = predict(base, forecasts, draws, args.runs, pool, progress=_progress_bar("predict"))
+    path = write_predictions(out, table, runs=args.runs, draws=len(draws), calibration=calibration)
+    if args.json:
+        _print_json({"out": str(path), "predictions": table.to_dict(orient="records")})
+        return 0
+    if not args.quiet:
+        for r in table.itertuples():
+            print(f"{r.id:32s} {r.mean:>12,.4g}   90% interval {r.p05:,.4g} to {r.p95:,.4g}")
+    print(f"wrote {path}: {len(table)} predictions from {args.runs} runs ({time.perf_counter() - t0:.0f} s)")
+    return 0
+
+
+def _score(args) -> int:
+    from drugsim.predictions import FiguresError, read_predictions, read_published, score, scorecard
+
+    predictions_file = Path(args.predictions) if args.predictions else None
+    if predictions_file is None:
+        from drugsim.library import CALIBRATION_DIR
+
+        predictions_file = CALIBRATION_DIR / "predictions.csv"
+    try:
+        predictions = read_predictions(predictions_file)
+        published = read_published(Path(args.figures), set(predictions.index))
+    except FileNotFoundError as e:
+        raise _Refuse(f"{e.filename}: no such file") from None
+    except FiguresError as e:
+        raise _Refuse(str(e)) from None
+    table, summary = score(published, predictions)
+    text = scorecard(table, summary)
+    if args.out:
+        import datetime as dt
+
+        from drugsim import __version__
+        from drugsim.results import environment
+
+        out = Path(args.out)
+        _claim(args, out)
+        meta = {
+            "model": "drugsim",
+            "model_version": __version__,
+            "created_utc": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+            "command": "score",
+            "figures": str(args.figures),
+            "predictions": str(predictions_file),
+            "summary": summary,
+            "environment": environment(),
+        }
+        extra = {"scores.csv": table.to_csv(index=False, float_format="%.6g"), "SCORES.md": text}
+        _write(out, None, meta, args.overwrite, extra=extra)
+    if args.json:
+        _print_json({"summary": summary, "scores": table.to_dict(orient="records")})
+    else:
+        print(text)
+        if args.out:
+            print(f"wrote {args.out}/scores.csv and {args.out}/SCORES.md")
+    return 0
+
+
+def _add_targets(args) -> int:
+    from drugsim.predictions import FiguresError, add_targets, read_forecasts, read_published
+
+    _, _, calibration = _project_calibration(args.scenario, None, "add-targets")
+    targets_file = calibration / "targets.csv"
+    try:
+        forecasts = read_forecasts(_calibration_file(calibration, "forecasts.csv"))
+        published = read_published(Path(args.figures), {f.id for f in forecasts})
+        added = add_targets(targets_file, published, forecasts, args.use)
+    except FileNotFoundError as e:
+        raise _Refuse(f"{e.filename}: no such file") from None
+    except (FiguresError, ValueError) as e:
+        raise _Refuse(str(e)) from None
+    print(f"added {len(added)} {args.use} target(s) to {targets_file}: {', '.join(added)}")
+    print("next: drugsim calibrate (re-fit and report), then drugsim predict (new registered predictions)")
+    return 0
+
+
 def _calibrate(args) -> int:
     import tomllib
 
@@ -446,6 +570,7 @@ def _calibrate(args) -> int:
     from drugsim.calibrate import Settings, fit, read_draws, write_fit
     from drugsim.calibration_report import write_report
     from drugsim.ensemble import make_executor
+    from drugsim.library import CALIBRATION_DIR, project_root
     from drugsim.scenario import ScenarioError, find_scenario, load_scenario
 
     settings = Settings.quick(args.workers) if args.quick else Settings(workers=args.workers)
@@ -458,6 +583,10 @@ def _calibrate(args) -> int:
         print(f"drugsim: scenario refused.\n{e}", file=sys.stderr)
         return 2
     out = _calibration_out(args, base_file)
+    # The targets of the base scenario's project (the clone's, or an `init` folder's, where figures may have been
+    # added with `drugsim add-targets`); the library's for a scenario outside any project.
+    root = project_root(base_file.parent)
+    targets_file = _calibration_file(root / "calibration" if root else CALIBRATION_DIR, "targets.csv")
     if args.report_only and not (out / "fitted.toml").is_file():
         raise _Refuse(f"--report-only: {out} holds no fitted.toml to report on (run drugsim calibrate first)")
     t0 = time.perf_counter()
@@ -468,11 +597,11 @@ def _calibrate(args) -> int:
             info_file = out / "fit_info.json"
             info = json.loads(info_file.read_text()) if info_file.exists() else {}
         else:
-            result = fit(base, settings, pool)
+            result = fit(base, settings, pool, targets_file=targets_file)
             write_fit(out, result, settings, time.perf_counter() - t0)
             fitted, draws = result["fitted"], read_draws(out / "accepted_draws.csv")
             info = json.loads((out / "fit_info.json").read_text())
-        summary = write_report(out, base, fitted, draws, settings.report_runs, pool, info)
+        summary = write_report(out, base, fitted, draws, settings.report_runs, pool, info, targets_file)
     print(
         f"fitting targets within tolerance: {summary['fitting_within']}/{summary['fitting_n']}; "
         f"holdout: {summary['holdout_within']}/{summary['holdout_n']} ({time.perf_counter() - t0:.0f} s)"
@@ -694,6 +823,26 @@ def main(argv: list[str] | None = None) -> int:
     )
     cal.add_argument("--report-only", action="store_true", help="only rewrite REPORT.md from the fitted files")
     cal.set_defaults(func=_calibrate)
+    pre = sub.add_parser("predict", help="register forecasts with 90%% intervals for figures not yet published")
+    pre.add_argument("--scenario", default="baseline", help="the base scenario (default: the library's baseline)")
+    pre.add_argument("--runs", type=RUNS, default=100, help="runs, cycling through the accepted draws (default 100)")
+    pre.add_argument("--workers", type=WORKERS, default=os.cpu_count() or 1, help="local worker processes")
+    pre.add_argument("--dask", type=_dask_address, metavar="ADDRESS", help="run on a Dask cluster")
+    pre.add_argument("--out", help="folder for predictions.csv (default: the base scenario's project calibration/)")
+    _output_options(pre)
+    pre.set_defaults(func=_predict)
+    sco = sub.add_parser("score", help="score newly published figures against the registered predictions")
+    sco.add_argument("figures", help="CSV of published figures: id,value,source[,published][,tolerance]")
+    sco.add_argument("--predictions", help="predictions.csv to score against (default: the library's)")
+    sco.add_argument("--out", help="also write scores.csv and SCORES.md to this folder")
+    sco.add_argument("--overwrite", action="store_true", help="replace an existing scores folder")
+    sco.add_argument("--json", action="store_true", help="print the scores as JSON on stdout")
+    sco.set_defaults(func=_score)
+    add = sub.add_parser("add-targets", help="add published figures to the calibration targets")
+    add.add_argument("figures", help="CSV of published figures: id,value,source[,published][,tolerance]")
+    add.add_argument("--use", choices=["fitting", "holdout"], required=True, help="fit to them, or only test on them")
+    add.add_argument("--scenario", default="baseline", help="the base scenario whose project's targets to extend")
+    add.set_defaults(func=_add_targets)
     sen = sub.add_parser("sensitivity", help="which assumptions drive an outcome (one at a time, Morris or Sobol)")
     sen.add_argument("scenario", help="scenario file or library name")
     sen.add_argument("--outcome", required=True, help="metric whose total over --period is measured, e.g. drug_deaths")

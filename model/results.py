@@ -242,12 +242,25 @@ def write_results(
 
 
 def annual_summary(frame: pd.DataFrame, metrics=SUMMARY_METRICS) -> pd.DataFrame:
-    """Force-wide annual values, mean over seeds: flows summed over the year, stocks averaged."""
+    """Force-wide annual values, mean over seeds: flows summed over the year, stocks averaged. A week that
+    straddles New Year counts in each year for its days there (see `Calendar.period_weights`)."""
     df = frame[(frame["area"] == FORCE_AREA) & frame["metric"].isin(metrics)].copy()
-    df["year"] = df["week"].astype(str).str.slice(0, 4).astype(int)
     df["metric"] = df["metric"].astype(str)
-    kinds = {m: METRICS[m].kind for m in metrics}
-    flows = df[df["metric"].map(kinds) == "flow"].groupby(["metric", "year", "seed"])["value"].sum()
-    stocks = df[df["metric"].map(kinds) == "stock"].groupby(["metric", "year", "seed"])["value"].mean()
-    table = pd.concat([flows, stocks]).groupby(["metric", "year"]).mean().unstack("year")
+    start = pd.to_datetime(df["week"])
+    year = start.dt.year
+    days_this_year = (pd.to_datetime((year + 1).astype(str) + "-01-01") - start).dt.days.clip(upper=7)
+    share = days_this_year / 7.0
+    parts = pd.concat([df.assign(year=year, w=share), df.assign(year=year + 1, w=1.0 - share)], ignore_index=True)
+    parts = parts[(parts["w"] > 0) & (parts["year"] <= year.max())]  # not the days the last week runs past the end
+    parts["wv"] = parts["w"] * parts["value"]
+    kinds = parts["metric"].map({m: METRICS[m].kind for m in metrics})
+    grouped = parts.groupby([kinds.rename("kind"), "metric", "year", "seed"])[["wv", "w"]].sum()
+    flows = grouped.loc["flow", "wv"] if "flow" in grouped.index.get_level_values(0) else None
+    stocks = (
+        (grouped.loc["stock", "wv"] / grouped.loc["stock", "w"])
+        if "stock" in grouped.index.get_level_values(0)
+        else None
+    )
+    table = pd.concat([x for x in (flows, stocks) if x is not None]).groupby(["metric", "year"]).mean()
+    table = table.unstack("year")
     return table.reindex([m for m in metrics if m in table.index])
