@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
@@ -246,6 +247,10 @@ def test_calibration_page_shows_the_committed_fit():
     assert met.value == f"{summary['fitting_within']} of {summary['fitting_n']}"
     assert len(table_with(at, "observed")) == summary["fitting_n"]
     assert len(at.image) >= 2
+    registered = table_with(at, "90% interval from")
+    predictions = pd.read_csv(CALIBRATION_DIR / "predictions.csv")
+    assert len(registered) == len(predictions)
+    assert (registered["90% interval from"] <= registered["90% interval to"]).all()
 
 
 def test_export_page_offers_the_pack_charts_and_tables(compared):

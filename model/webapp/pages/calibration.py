@@ -40,8 +40,16 @@ chart(
     "Each target's simulated mean relative to the reported figure, with the 90% interval of runs and the tolerance.",
 )
 
-fitting, holdout, series, params, caveats, history = st.tabs(
-    ["Fitting targets", "Holdout targets", "Series", "Fitted parameters", "Caveats", "Validation history"]
+fitting, holdout, series, params, caveats, history, registered = st.tabs(
+    [
+        "Fitting targets",
+        "Holdout targets",
+        "Series",
+        "Fitted parameters",
+        "Caveats",
+        "Validation history",
+        "Predictions on record",
+    ]
 )
 cols = ["target", "metric", "area", "start", "end", "observed", "simulated_mean", "simulated_low", "simulated_high"]
 cols += ["relative_error", "tolerance", "within", "source"]
@@ -84,3 +92,16 @@ with caveats:
 with history:
     # Each version's scores, and the structural changes made after the holdout had been seen (our own file).
     st.markdown((CALIBRATION_DIR / "VALIDATION.md").read_text())
+with registered:
+    predictions = pd.read_csv(CALIBRATION_DIR / "predictions.csv")
+    first = predictions.iloc[0]
+    st.markdown(
+        f"Forecasts registered on {first['written']} by model version {first['model_version']}, before the figures "
+        f"exist, from {first['runs']} runs across {first['draws']} accepted parameter sets. When a figure is published, "
+        "`drugsim score` checks it against its 90% interval (see the README, *When new figures are published*)."
+    )
+    shown = predictions[["what", "start", "end", "mean", "p05", "p95", "likely_source"]].rename(
+        columns={"p05": "90% interval from", "p95": "90% interval to", "likely_source": "likely to be published in"}
+    )
+    st.dataframe(shown, hide_index=True, key="cal_predictions")
+    table_downloads(shown, "registered_predictions", "cal_predictions")
