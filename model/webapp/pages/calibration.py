@@ -97,8 +97,9 @@ with registered:
     first = predictions.iloc[0]
     st.markdown(
         f"Forecasts registered on {first['written']} by model version {first['model_version']}, before the figures "
-        f"exist, from {first['runs']} runs across {first['draws']} accepted parameter sets. When a figure is published, "
-        "`drugsim score` checks it against its 90% interval (see the README, *When new figures are published*)."
+        f"exist, from {first['runs']} runs across {first['draws']} accepted parameter sets. When a figure is "
+        "published, `drugsim score` checks it against its 90% interval (see the README, *When new figures are "
+        "published*)."
     )
     shown = predictions[["what", "start", "end", "mean", "p05", "p95", "likely_source"]].rename(
         columns={"p05": "90% interval from", "p95": "90% interval to", "likely_source": "likely to be published in"}
