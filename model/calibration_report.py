@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 from pathlib import Path
 
 import numpy as np
@@ -47,8 +48,34 @@ CAVEATS = [
 ]
 
 
+def after_holdout(validation: str) -> list[str]:
+    """The structural changes made after the holdout had been seen, by version, from the validation history's
+    "Made after seeing the holdout" lists (one source of truth: VALIDATION.md)."""
+    out, version, inside = [], None, False
+    for line in validation.splitlines():
+        if line.startswith("## "):
+            version, inside = line[3:].split(":")[0].strip(), False
+        elif line.startswith("**Made after seeing the holdout**"):
+            inside = True
+        elif inside and line.startswith("- "):
+            # The bullet's italic lead ("*Re-establishment is high and quick* (...)") names the change.
+            lead = re.match(r"\*([^*]+)\*", line[2:])
+            out.append(f"- {version}: {lead.group(1) if lead else line[2:].split('. ')[0]}")
+        elif inside and line.startswith("**"):
+            inside = False
+    return out
+
+
 def report_run(scenario: ResolvedScenario, params: dict[str, float], seed: int) -> np.ndarray:
     return run_one(with_changes(scenario, {"parameters": params}), seed)
+
+
+def _read(path: Path) -> str:
+    """A file's text, or "" if there is none (a calibration written to a new folder has no history yet)."""
+    try:
+        return path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return ""
 
 
 def _fmt(x: float) -> str:
@@ -240,6 +267,14 @@ def write_report(
         "Quarterly totals, force-wide. Reported figures are drawn over the period they cover, as a quarterly rate.",
         "",
         *plots,
+        "",
+        "## Structural changes made after seeing the holdout",
+        "",
+        "The holdout scores above are out of sample only as far as nothing was changed because of them. These "
+        "changes were made after the holdout had been seen (each explained, with its effect on the holdout, in "
+        "`VALIDATION.md`, and marked in its parameters' sources):",
+        "",
+        *(after_holdout(_read(out / "VALIDATION.md")) or ["- none recorded"]),
         "",
         "## Conflicts and caveats",
         "",

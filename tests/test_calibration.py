@@ -15,6 +15,7 @@ from drugsim import calibrate
 from drugsim.calendar import Calendar
 from drugsim.cli import main
 from drugsim.ensemble import make_executor
+from drugsim.library import CALIBRATION_DIR
 from drugsim.metrics import INDEX
 from drugsim.parameters import parameter_table
 from drugsim.runner import run_one
@@ -129,3 +130,15 @@ def test_calibrated_baseline_still_reproduces_its_fitting_targets(baseline):
     ]
     missed = [k for k in key if k not in within]
     assert not missed, {k: (sims[k], next(t.value for t in FITTING if t.id == k)) for k in missed}
+
+
+def test_the_report_lists_the_changes_made_after_seeing_the_holdout():
+    from drugsim.calibration_report import after_holdout
+
+    history = (
+        "## 0.3.0: a change\n\n**What changed.** Text.\n\n**Made after seeing the holdout** (marked):\n\n"
+        "- *Beds limit admissions* (`o2r_beds`): because the holdout showed too many.\n"
+        "- *Routes* for arrest referral.\n\n**Effect on the holdout.** Better.\n- *Not this one* (an effect).\n"
+    )
+    assert after_holdout(history) == ["- 0.3.0: Beds limit admissions", "- 0.3.0: Routes"]
+    assert after_holdout((CALIBRATION_DIR / "VALIDATION.md").read_text())  # the committed history has some
