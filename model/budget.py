@@ -8,11 +8,11 @@ from __future__ import annotations
 import itertools
 import tomllib
 
-import numpy as np
 import pandas as pd
 
-from drugsim.compare import COSTS_AVOIDED, SPENDING, _ratio, t95
+from drugsim.compare import COSTS_AVOIDED, SPENDING
 from drugsim.scenario import ResolvedScenario, with_changes
+from drugsim.stats import mean_interval, ratio_gap_low, ratio_interval
 
 #: Library scenarios that are funded policy options (stress tests, the baseline and ready-made packages are not).
 DEFAULT_OPTIONS = (
@@ -47,25 +47,9 @@ def mixes(options: list[ResolvedScenario], spend: dict[str, float], budget: floa
     return out
 
 
-def _interval(d: np.ndarray) -> tuple[float, float, float]:
-    n = len(d)
-    half = t95(n - 1) * d.std(ddof=1) / np.sqrt(n) if n > 1 else float("nan")
-    return float(d.mean()), float(d.mean() - half), float(d.mean() + half)
-
-
-def _ratio_gap_low(num_a, den_a, num_b, den_b, rng) -> float:
-    """Lower 5% bound of (ratio a - ratio b) by a paired bootstrap over runs (same resampled runs for both)."""
-    idx = rng.integers(0, len(num_a), (2000, len(num_a)))
-    with np.errstate(divide="ignore", invalid="ignore"):
-        gap = num_a[idx].mean(1) / den_a[idx].mean(1) - num_b[idx].mean(1) / den_b[idx].mean(1)
-    gap = gap[np.isfinite(gap)]
-    return float(np.percentile(gap, 5)) if gap.size else 0.0
-
-
 def rank(per_run: dict[str, pd.DataFrame], base: str, budget: float) -> pd.DataFrame:
     """One row per option with spend, deaths averted and net benefit per £ (each with a 90% interval), the ranks,
     and whether each option's deaths averted and net benefit per £ are within noise of the best option's."""
-    rng = np.random.default_rng(0)
     b = per_run[base]
     rows, averted, benefit = [], {}, {}
     for name, alt in per_run.items():
@@ -75,9 +59,9 @@ def rank(per_run: dict[str, pd.DataFrame], base: str, budget: float) -> pd.DataF
         avoided = sum(b[c] - alt[c] for c in COSTS_AVOIDED).to_numpy()
         averted[name] = (b["drug_deaths"] - alt["drug_deaths"]).to_numpy()
         benefit[name] = avoided - spend
-        s, s_lo, s_hi = _interval(spend)
-        d, d_lo, d_hi = _interval(averted[name])
-        r, r_lo, r_hi = _ratio(benefit[name], spend, rng)
+        s, s_lo, s_hi = mean_interval(spend)
+        d, d_lo, d_hi = mean_interval(averted[name])
+        r, r_lo, r_hi = ratio_interval(benefit[name], spend)
         rows.append(
             dict(
                 option=name,
@@ -102,9 +86,9 @@ def rank(per_run: dict[str, pd.DataFrame], base: str, budget: float) -> pd.DataF
     table["rank_deaths_averted"] = table.deaths_averted.where(table.within_budget).rank(ascending=False)
     table["rank_net_benefit_per_gbp"] = table.net_benefit_per_gbp.where(table.within_budget).rank(ascending=False)
     # Paired differences against the best option: within noise if the 90% interval includes zero.
-    table["deaths_within_noise_of_best"] = [_interval(averted[best_d] - averted[o])[1] <= 0 for o in table.option]
+    table["deaths_within_noise_of_best"] = [mean_interval(averted[best_d] - averted[o])[1] <= 0 for o in table.option]
     spend_of = {o: sum(per_run[o][c] - b[c] for c in SPENDING).to_numpy() for o in table.option}
     table["benefit_per_gbp_within_noise_of_best"] = [
-        _ratio_gap_low(benefit[best_r], spend_of[best_r], benefit[o], spend_of[o], rng) <= 0 for o in table.option
+        ratio_gap_low(benefit[best_r], spend_of[best_r], benefit[o], spend_of[o]) <= 0 for o in table.option
     ]
     return table.sort_values(["within_budget", "deaths_averted"], ascending=[False, False]).reset_index(drop=True)

@@ -16,6 +16,7 @@ from drugsim.metrics import INDEX, METRICS
 from drugsim.parameters import AREAS
 from drugsim.population import ETH_NAMES
 from drugsim.scenario import ResolvedScenario
+from drugsim.stats import mean_interval, ratio_interval
 
 #: Costs to society whose fall is a benefit (each priced by unit costs in the parameter table).
 COSTS_AVOIDED = (
@@ -65,34 +66,8 @@ ECONOMICS = {
     "cost_per_crime_averted_gbp": "Extra spending per acquisitive crime averted (GBP)",
     "return_per_gbp": "Costs avoided per £1 of extra spending",
 }
-_T95 = {
-    1: 6.314,
-    2: 2.920,
-    3: 2.353,
-    4: 2.132,
-    5: 2.015,
-    6: 1.943,
-    7: 1.895,
-    8: 1.860,
-    9: 1.833,
-    10: 1.812,
-    12: 1.782,
-    15: 1.753,
-    20: 1.725,
-    30: 1.697,
-    60: 1.671,
-}
-BOOTSTRAP = 2000
 #: Periods a year for the time-series frequencies (pandas offset aliases) that charts use.
 PERIODS_PER_YEAR = {"MS": 12, "QS": 4, "YS": 1}
-
-
-def t95(df: int) -> float:
-    """Two-sided 90% Student t quantile (conservative between tabulated degrees of freedom)."""
-    if df <= 0:
-        return float("nan")
-    below = [k for k in _T95 if k <= df]
-    return _T95[max(below)] if df < 60 else 1.645
 
 
 def period_weeks(scenario: ResolvedScenario, start: str, end: str) -> np.ndarray:
@@ -114,14 +89,6 @@ def area_totals(results: np.ndarray, weeks: np.ndarray, metric: str) -> np.ndarr
     return total / w.sum() if METRICS[metric].kind == "stock" else total
 
 
-def interval(d: np.ndarray) -> tuple[float, float, float]:
-    """Mean of paired differences (one per run) with its 90% Student t-interval (NaN with one run)."""
-    d = np.asarray(d, dtype=float)
-    n = len(d)
-    half = t95(n - 1) * d.std(ddof=1) / np.sqrt(n) if n > 1 else float("nan")
-    return float(d.mean()), float(d.mean() - half), float(d.mean() + half)
-
-
 def _economics(base: pd.DataFrame, alt: pd.DataFrame) -> pd.DataFrame:
     """Per-run economic measures of `alt` against `base` (rows are paired runs)."""
     spend = sum(alt[c] - base[c] for c in SPENDING)
@@ -139,17 +106,6 @@ def _economics(base: pd.DataFrame, alt: pd.DataFrame) -> pd.DataFrame:
     )
 
 
-def _ratio(num: np.ndarray, den: np.ndarray, rng: np.random.Generator) -> tuple[float, float, float]:
-    """Ratio of means with a bootstrap 90% interval; NaN where the denominator's mean is not positive."""
-    if den.mean() <= 0:
-        return float("nan"), float("nan"), float("nan")
-    idx = rng.integers(0, len(num), (BOOTSTRAP, len(num)))
-    d = den[idx].mean(axis=1)
-    r = np.where(d > 0, num[idx].mean(axis=1) / np.where(d > 0, d, 1), np.nan)
-    lo, hi = np.nanpercentile(r, [5, 95])
-    return float(num.mean() / den.mean()), float(lo), float(hi)
-
-
 def compare(per_run: dict[str, pd.DataFrame], base: str, period: tuple[str, str]) -> pd.DataFrame:
     """The comparison table: one row per scenario and outcome (economic measures included).
 
@@ -158,12 +114,11 @@ def compare(per_run: dict[str, pd.DataFrame], base: str, period: tuple[str, str]
         base: the base scenario's name.
         period: (start, end) ISO dates, for the record.
     """
-    rng = np.random.default_rng(0)  # bootstrap resampling only; fixed so tables reproduce
     b = per_run[base]
     rows = []
     for name, alt in per_run.items():
         for outcome in OUTCOMES:
-            mean, lo, hi = interval(alt[outcome] - b[outcome])
+            mean, lo, hi = mean_interval(alt[outcome] - b[outcome])
             rows.append(
                 dict(
                     scenario=name,
@@ -178,7 +133,7 @@ def compare(per_run: dict[str, pd.DataFrame], base: str, period: tuple[str, str]
             )
         econ = _economics(b, alt)
         for outcome in ("intervention_spend_gbp", "costs_avoided_gbp", "net_benefit_gbp"):
-            mean, lo, hi = interval(econ[outcome])
+            mean, lo, hi = mean_interval(econ[outcome])
             rows.append(
                 dict(
                     scenario=name,
@@ -197,7 +152,7 @@ def compare(per_run: dict[str, pd.DataFrame], base: str, period: tuple[str, str]
             ("cost_per_crime_averted_gbp", spend, econ["_crimes"].to_numpy(), "GBP"),
             ("return_per_gbp", econ["costs_avoided_gbp"].to_numpy(), spend, "ratio"),
         ):
-            mean, lo, hi = _ratio(num, den, rng) if name != base else (float("nan"),) * 3
+            mean, lo, hi = ratio_interval(num, den) if name != base else (float("nan"),) * 3
             rows.append(
                 dict(
                     scenario=name,
@@ -270,7 +225,7 @@ def by_area(scenarios, runs, results, metric: str, start: str, end: str) -> pd.D
     rows = []
     for name, values in per.items():
         for i, area in enumerate(AREAS):
-            mean, lo, hi = interval(values[:, i] - base[:, i])
+            mean, lo, hi = mean_interval(values[:, i] - base[:, i])
             rows.append(
                 dict(scenario=name, area=area, value=values[:, i].mean(), diff_mean=mean, diff_low=lo, diff_high=hi)
             )
@@ -296,7 +251,7 @@ def by_ethnicity(scenarios, runs, results, start: str, end: str) -> pd.DataFrame
             det = totals_[(e, "possession_detections")].mean()
             row = dict(scenario=name, group=e.replace("_", "/"), detections=det)
             for k, label in (("possession_charges", "charges"), ("possession_cautions", "cautions")):
-                mean, lo, hi = interval(totals_[(e, k)] - base[(e, k)])
+                mean, lo, hi = mean_interval(totals_[(e, k)] - base[(e, k)])
                 row |= {
                     label: totals_[(e, k)].mean(),
                     f"{label}_per_100_detections": 100 * totals_[(e, k)].mean() / det if det > 0 else float("nan"),

@@ -28,11 +28,12 @@ from SALib.analyze import sobol as sobol_analyze
 from SALib.sample import morris as morris_sample
 from SALib.sample import sobol as sobol_sample
 
-from drugsim.compare import interval, period_weeks, totals
+from drugsim.compare import period_weeks, totals
 from drugsim.ensemble import Run, run_ensemble
 from drugsim.metrics import METRICS
 from drugsim.parameters import parameter_table
 from drugsim.scenario import ResolvedScenario
+from drugsim.stats import mean_interval
 
 METHODS = ("oat", "morris", "sobol")
 #: The index each method ranks parameters by.
@@ -174,7 +175,7 @@ def analyse(method: str, names: list[str], X: np.ndarray, Y: np.ndarray, seed: i
     if method == "oat":
         for i, name in enumerate(names):
             lo_runs, hi_runs = Y[1 + 2 * i], Y[2 + 2 * i]
-            swing = interval(hi_runs - lo_runs)
+            swing = mean_interval(hi_runs - lo_runs)
             rows += [
                 dict(parameter=name, index="at_low", value=lo_runs.mean(), low=np.nan, high=np.nan),
                 dict(parameter=name, index="at_high", value=hi_runs.mean(), low=np.nan, high=np.nan),

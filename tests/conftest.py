@@ -14,12 +14,10 @@ from drugsim.model import DrugMarketModel
 from drugsim.population import Kind, Status
 from drugsim.runner import run_one
 from drugsim.scenario import load_scenario, with_changes
+from drugsim.stats import mean_interval
 
 ROOT = Path(__file__).resolve().parent.parent
 SCENARIOS = ROOT / "scenarios"
-
-# Two-sided 90% Student t quantiles (0.95) by degrees of freedom, for paired-seed intervals.
-_T95 = {1: 6.314, 2: 2.920, 3: 2.353, 4: 2.132, 5: 2.015, 6: 1.943, 7: 1.895, 8: 1.860, 9: 1.833}
 
 
 @pytest.fixture(scope="session")
@@ -42,10 +40,8 @@ def total(scenario, results: np.ndarray, metric: str, start: str | None = None, 
 
 
 def paired_interval(diffs) -> tuple[float, float, float]:
-    """Mean of paired differences with its two-sided 90% t-interval."""
-    d = np.asarray(diffs, dtype=float)
-    half = _T95[len(d) - 1] * d.std(ddof=1) / np.sqrt(len(d))
-    return d.mean(), d.mean() - half, d.mean() + half
+    """Mean of paired differences with its two-sided 90% t-interval (the product's own, `drugsim.stats`)."""
+    return mean_interval(diffs)
 
 
 def paired_runs(a, b, seeds):
