@@ -760,7 +760,7 @@ def _ensemble_options(parser, seeds: int = 10, seeds_help: str = "paired runs pe
             help="also sample M accepted calibration draws (run i: i mod M)",
         )
     parser.add_argument(
-        "--period", type=_period, default=_period("2026-2030"), help="YEAR-YEAR or DATE:DATE (default 2026-2030)"
+        "--period", type=_period, default="2026-2030", help="YEAR-YEAR or DATE:DATE (default 2026-2030)"
     )
     parser.add_argument("--workers", type=WORKERS, help="local worker processes (default: all cores)")
     parser.add_argument(
