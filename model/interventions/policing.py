@@ -89,6 +89,16 @@ class ArrestReferral(Intervention):
         levers.radar_active = week >= self.radar_week
         levers.cars_coverage = self.coverage(self.cfg, self.p)
 
+    @classmethod
+    def problems(cls, config, params):
+        blocks = params["custody_blocks"]
+        if config.blocks_covered is not None and config.blocks_covered > blocks:
+            return [
+                f"blocks_covered = {config.blocks_covered} is more than the force's custody blocks "
+                f"(custody_blocks = {blocks:g}): at most {blocks:g} can be covered"
+            ]
+        return []
+
     @staticmethod
     def coverage(cfg, p) -> float:
         """Share of arrests passing through a custody block with arrest referral workers: blocks are taken as
