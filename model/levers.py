@@ -30,6 +30,9 @@ class Levers:
     divert_pwits_eligible_share: float = 0.0
     divert_second_chance: bool = False
     o2r_max_residents: float = float("inf")
+    o2r_charity_beds: int = 0
+    o2r_regular_beds: int = 0
+    cars_coverage: float = 1.0  # share of arrests passing through a custody block with arrest referral workers
     reinvest_share: float = 0.0
     enforcement_mult: float = 1.0
 
@@ -50,5 +53,8 @@ class Levers:
         self.divert_pwits_eligible_share = 0.0
         self.divert_second_chance = False
         self.o2r_max_residents = float("inf")
+        self.o2r_charity_beds = 0
+        self.o2r_regular_beds = 0
+        self.cars_coverage = 1.0
         self.reinvest_share = 0.0
         self.enforcement_mult = 1.0

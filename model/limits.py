@@ -122,6 +122,9 @@ OFFICERS = Limit(0, FORCE_OFFICERS, f"West Midlands Police has about 7,000 offic
 O2R_STAFF = Limit(0, 1_000, "workers in one area: one for every ten of Birmingham's OCUs")
 #: HAT places or rehab beds: a place for every OCU in the West Midlands (ocu_total_2019 is at most 27,000).
 PLACES = Limit(0, 30_000, "a place for every opiate and crack user in the West Midlands")
+#: Custody blocks in the force: four in 2023 and six in 2025 (2025-02_agb_substance-misuse §39); 50 is more than
+#: eight times the 2025 estate.
+CUSTODY_BLOCKS = Limit(0, 50, "custody blocks: the force had six in 2025")
 SHARE = UNIT_LIMITS["share"]
 MULTIPLIER = UNIT_LIMITS["multiplier"]
 

@@ -63,9 +63,17 @@ _BASE = [
     Metric("drug_tests", "flow", "tests", "Drug tests on arrest"),
     Metric("cars_referrals", "flow", "referrals", "Arrest referral service referrals (CARS, incl. RADAR)"),
     Metric("radar_referrals", "flow", "referrals", "Referrals through the RADAR custody risk assessment"),
+    Metric("cars_referrals_tested", "flow", "referrals", "Arrest referrals after a positive drug test (route 1)"),
+    Metric(
+        "cars_referrals_voluntary", "flow", "referrals", "Voluntary arrest referrals without a positive test (route 1)"
+    ),
+    Metric("cars_treatment_entries", "flow", "persons", "Treatment entries following an arrest referral (all routes)"),
     Metric("prison_receptions", "flow", "persons", "OCUs sent to prison"),
     Metric("o2r_referrals", "flow", "referrals", "Offender to Rehab referrals"),
     Metric("o2r_admissions", "flow", "persons", "Offender to Rehab admissions to residential rehab"),
+    Metric("o2r_charity_admissions", "flow", "persons", "Offender to Rehab admissions to charity beds"),
+    Metric("o2r_waiting", "stock", "persons", "Offender to Rehab clients waiting for a rehab bed"),
+    Metric("o2r_caseload", "stock", "persons", "Open Offender to Rehab clients (assessment, waiting, in rehab)"),
     Metric("hat_starts", "flow", "persons", "People starting HAT"),
     Metric(
         "active_county_lines",

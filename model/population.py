@@ -46,6 +46,9 @@ ETH_NAMES = tuple(e.name.lower() for e in Eth)
 COMMUNITY = (Status.USING, Status.TREATMENT, Status.HAT, Status.ABSTINENT)
 NEVER = np.iinfo(np.int32).min  # "no such week" for the week-of-event arrays (always in the past)
 FOREVER = np.iinfo(np.int32).max  # end week of a stay that is not under way (never due)
+#: Offending to Recovery stages of a client on a worker's caseload, and the bed kinds a resident can hold.
+O2R_NONE, O2R_ASSESSING, O2R_WAITING = 0, 1, 2
+O2R_CHARITY_BED, O2R_REGULAR_BED = 1, 2
 
 
 def _split(total: int, shares: np.ndarray, rng: np.random.Generator) -> np.ndarray:
@@ -183,6 +186,11 @@ class Population:
         self.n_treatment_episodes[self.status == Status.TREATMENT] += 1
         self.kit_until = np.full(n, NEVER, dtype=np.int32)  # week a held naloxone kit expires
         self.o2r_client = np.zeros(n, dtype=bool)  # in rehab through Offender to Rehab
+        # Offending to Recovery pipeline: stage (O2R_NONE, O2R_ASSESSING, O2R_WAITING), the week the assessment
+        # ends or the wait began, and the kind of bed a resident holds (O2R_CHARITY_BED, O2R_REGULAR_BED).
+        self.o2r_stage = np.zeros(n, dtype=np.int8)
+        self.o2r_since = np.full(n, NEVER, dtype=np.int32)
+        self.o2r_bed = np.zeros(n, dtype=np.int8)
 
     # --- views used by the processes
     @property

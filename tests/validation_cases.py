@@ -180,6 +180,16 @@ CASES: list[tuple[str, str | bytes, list[str]]] = [
         ["interventions.o2r.max_residents", "-3"],
     ),
     (
+        "O2R charity beds not a whole number",
+        HEAD + "[interventions.o2r]\ncharity_beds = 2.5\n",
+        ["interventions.o2r.charity_beds = 2.5", "whole number"],
+    ),
+    (
+        "more custody blocks covered than the force has",
+        HEAD + "[interventions.arrest_referral]\nblocks_covered = 9\n",
+        ["blocks_covered = 9", "custody_blocks = 6"],
+    ),
+    (
         "reinvested share above 1",
         HEAD + "[interventions.asset_reinvestment]\nshare = 1.2\n",
         ["interventions.asset_reinvestment.share", "1.2"],

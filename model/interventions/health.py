@@ -196,20 +196,30 @@ class HAT(Intervention):
 class O2RConfig(InterventionConfig):
     PARAMS = {
         "referrals_per_staff_year": "o2r_referrals_per_staff_year",
+        "caseload_per_staff": "o2r_caseload_per_staff",
+        "assessment_weeks": "o2r_assessment_weeks",
         "assessed_prob": "o2r_assessed_prob",
         "admission_prob": "o2r_admission_prob",
+        "wait_dropout_per_year": "o2r_wait_dropout_per_year",
+        "charity_beds": "o2r_charity_beds",
+        "regular_beds": "o2r_regular_beds",
         "cost_per_staff_gbp_per_year": "o2r_cost_per_staff_gbp_per_year",
         "charity_bed_cost_gbp": "o2r_charity_bed_cost_gbp",
-        "charity_bed_share": "o2r_charity_bed_share",
     }
     schedule: list[StaffScheduleEntry] = Field(default_factory=list)
     referrals_per_staff_year: Num | None = None
+    caseload_per_staff: Num | None = None
+    assessment_weeks: Num | None = None
     assessed_prob: Num | None = None
     admission_prob: Num | None = None
+    wait_dropout_per_year: Num | None = None
+    # Rehab beds O2R holds at once, force-wide: charity beds (shared by every area, 2025-02_... §69) and
+    # regular commissioned beds (None: the parameter table's numbers).
+    charity_beds: Places | None = None  # type: ignore[valid-type]
+    regular_beds: Places | None = None  # type: ignore[valid-type]
     cost_per_staff_gbp_per_year: Num | None = None
     charity_bed_cost_gbp: Num | None = None
-    charity_bed_share: Num | None = None
-    # Rehab beds O2R can fill at once (None: not limited).
+    # O2R residents at once, whatever the beds (None: not limited further).
     max_residents: Places | None = None  # type: ignore[valid-type]
 
 
@@ -217,8 +227,9 @@ class O2R(Intervention):
     name = "o2r"
     use_costs = ("o2r_charity_bed_cost_gbp", "rehab_cost_per_admission_gbp")
     summary = (
-        "Offender to Rehab / Offending to Recovery: staff in covered LAs refer prolific acquisitive "
-        "offenders who use drugs into residential rehab. Schedule entries give staff by area."
+        "Offender to Rehab / Offending to Recovery: staff in covered LAs refer prolific acquisitive offenders who "
+        "use drugs while their caseloads have room; after assessment, those put forward for rehab wait for a "
+        "charity or regular bed. Schedule entries give staff by area; charity_beds and regular_beds the beds."
     )
     Config = O2RConfig
 
@@ -228,6 +239,9 @@ class O2R(Intervention):
 
     def apply(self, levers, week):
         levers.o2r_staff[:] = self.staff[week]
+        # Whole beds: a fractional number of beds (a calibrated or sampled value) holds its whole part.
+        levers.o2r_charity_beds = int(self.p["o2r_charity_beds"])
+        levers.o2r_regular_beds = int(self.p["o2r_regular_beds"])
         if self.cfg.max_residents is not None:
             levers.o2r_max_residents = self.cfg.max_residents
 
@@ -235,10 +249,11 @@ class O2R(Intervention):
         return self.staff[week] * self.p["o2r_cost_per_staff_gbp_per_year"] / WEEKS_PER_YEAR
 
     def use_spend(self, model, week):
+        # Each admission at the price of its bed: £3,500 a charity bed, £15,000 a regular one (2025-02_... §52).
         p = self.p
-        share = p["o2r_charity_bed_share"]
-        bed = share * p["o2r_charity_bed_cost_gbp"] + (1 - share) * p["rehab_cost_per_admission_gbp"]
-        return model.now("o2r_admissions") * bed
+        charity = model.now("o2r_charity_admissions")
+        regular = model.now("o2r_admissions") - charity
+        return charity * p["o2r_charity_bed_cost_gbp"] + regular * p["rehab_cost_per_admission_gbp"]
 
 
 class Wave(BaseModel):

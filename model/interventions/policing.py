@@ -3,7 +3,11 @@ COVID suspension of drug testing on arrest."""
 
 from __future__ import annotations
 
-from drugsim.interventions.base import Date, Intervention, InterventionConfig, Num, Share, Switch
+from drugsim.interventions.base import Date, Intervention, InterventionConfig, Num, Share, Switch, whole
+from drugsim.limits import CUSTODY_BLOCKS
+
+#: Custody blocks with arrest referral workers: a whole number, at most the limit's.
+Blocks = whole(CUSTODY_BLOCKS)
 
 
 class DivertConfig(InterventionConfig):
@@ -51,13 +55,18 @@ class ArrestReferralConfig(InterventionConfig):
         "voluntary_referral_prob": "cars_voluntary_referral_prob",
         "radar_referral_prob": "radar_referral_prob",
         "treatment_entry_prob": "cars_treatment_entry_prob",
+        "custody_blocks": "custody_blocks",
         "cost_per_referral_gbp": "cars_cost_per_referral_gbp",
     }
     radar_start: Date | None = None
+    # Custody blocks with arrest referral workers (None: every block, as in 2023 and 2025: 2023-02_... §25,
+    # 2025-02_... §39); arrests pass through a covered block in proportion.
+    blocks_covered: Blocks | None = None  # type: ignore[valid-type]
     referral_prob_positive_test: Num | None = None
     voluntary_referral_prob: Num | None = None
     radar_referral_prob: Num | None = None
     treatment_entry_prob: Num | None = None
+    custody_blocks: Num | None = None
     cost_per_referral_gbp: Num | None = None
 
 
@@ -78,6 +87,26 @@ class ArrestReferral(Intervention):
     def apply(self, levers, week):
         levers.cars_active = True
         levers.radar_active = week >= self.radar_week
+        levers.cars_coverage = self.coverage(self.cfg, self.p)
+
+    @classmethod
+    def problems(cls, config, params):
+        blocks = params["custody_blocks"]
+        if config.blocks_covered is not None and config.blocks_covered > blocks:
+            return [
+                f"blocks_covered = {config.blocks_covered} is more than the force's custody blocks "
+                f"(custody_blocks = {blocks:g}): at most {blocks:g} can be covered"
+            ]
+        return []
+
+    @staticmethod
+    def coverage(cfg, p) -> float:
+        """Share of arrests passing through a custody block with arrest referral workers: blocks are taken as
+        equally busy (the three busiest have weekend cover too, 2025-02_... §39, which this ignores)."""
+        blocks = p["custody_blocks"]
+        if cfg.blocks_covered is None or blocks <= 0:
+            return 1.0
+        return min(cfg.blocks_covered / blocks, 1.0)
 
     def use_spend(self, model, week):
         return model.now("cars_referrals") * self.p["cars_cost_per_referral_gbp"]

@@ -12,7 +12,16 @@ import numpy as np
 
 from drugsim.calendar import WEEKS_PER_YEAR, weekly_prob
 from drugsim.levers import N_LA
-from drugsim.population import FOREVER, NEVER, Status
+from drugsim.population import (
+    FOREVER,
+    NEVER,
+    O2R_ASSESSING,
+    O2R_CHARITY_BED,
+    O2R_NONE,
+    O2R_REGULAR_BED,
+    O2R_WAITING,
+    Status,
+)
 from drugsim.processes import naloxone_kits as kits
 
 
@@ -68,6 +77,7 @@ def treatment(m) -> None:
     pop.risk_mult[released] = p["release_overdose_multiplier"]
     discharged = due[st[due] == Status.REHAB]
     pop.o2r_client[discharged] = False
+    pop.o2r_bed[discharged] = 0
     abstinent = u[discharged] < p["rehab_abstinent_exit_prob"]
     st[discharged[abstinent]] = Status.ABSTINENT
     st[discharged[~abstinent]] = Status.USING
@@ -135,34 +145,97 @@ def hat(m) -> None:
 
 
 def offender_to_rehab(m) -> None:
-    """O2R staff refer prolific offenders who use drugs; some are assessed and admitted to rehab."""
-    pop, p, lv = m.pop, m.p, m.levers
-    if not lv.o2r_staff.any():
+    """Offending to Recovery as a pipeline: staff refer prolific offenders while their caseloads have room, the
+    referral is assessed over some weeks, those put forward for rehab wait for a bed (charity beds first, then
+    regular commissioned beds) and may drop out while waiting; nobody is admitted beyond the beds."""
+    pop, p, lv, week = m.pop, m.p, m.levers, m.week
+    o = pop.ocu
+    stage = pop.o2r_stage[o]  # views: writes go to the population
+    since = pop.o2r_since[o]
+    open_ = np.flatnonzero(stage)
+    if not lv.o2r_staff.any() and open_.size == 0:
         return
     rng = m.streams["o2r"]
+    st = pop.status[o]
+    # Clients who leave the community (prison, death, abstinence, another rehab) leave the caseload.
+    gone = ~np.isin(st[open_], (Status.USING, Status.TREATMENT, Status.HAT))
+    stage[open_[gone]] = O2R_NONE
+    open_ = open_[~gone]
+    _assess(m, stage, since, open_[(stage[open_] == O2R_ASSESSING) & (since[open_] <= week)], rng)
+    waiting = open_[stage[open_] == O2R_WAITING]
+    drop = rng.random(waiting.size) < weekly_prob(p["o2r_wait_dropout_per_year"])
+    stage[waiting[drop]] = O2R_NONE  # they stay in the community as they were
+    _admit(m, stage, since, waiting[~drop], rng)
+    _refer(m, stage, since, rng)
+    la = pop.la[o]
+    m.add("o2r_waiting", np.bincount(la[stage == O2R_WAITING], minlength=N_LA))
+    m.add("o2r_caseload", _caseload(m))
+
+
+def _caseload(m) -> np.ndarray:
+    """Open O2R clients by LA: in assessment, waiting for a bed, or in rehab through O2R."""
+    pop = m.pop
     o = pop.ocu
-    referrals = rng.poisson(lv.o2r_staff * p["o2r_referrals_per_staff_year"] / WEEKS_PER_YEAR)
-    beds_free = lv.o2r_max_residents - pop.o2r_client.sum()
-    admitted = []
+    held = (pop.o2r_stage[o] != O2R_NONE) | (pop.o2r_client[o] & (pop.status[o] == Status.REHAB))
+    return np.bincount(pop.la[o][held], minlength=N_LA)
+
+
+def _assess(m, stage, since, due: np.ndarray, rng) -> None:
+    """Assessments that end this week: enrolled and put forward for rehab join the bed waiting list; the rest
+    leave the caseload (referred on to other services or not enrolled) and stay in the community."""
+    p = m.p
+    v = rng.random(due.size)
+    joins = v < p["o2r_assessed_prob"] * p["o2r_admission_prob"]
+    stage[due[~joins]] = O2R_NONE
+    stage[due[joins]] = O2R_WAITING
+    since[due[joins]] = m.week
+
+
+def _admit(m, stage, since, waiting: np.ndarray, rng) -> None:
+    """Fill free O2R beds from the force-wide waiting list, longest-waiting first; charity beds first (cheaper,
+    shared by every area), then regular commissioned beds; never beyond the beds or `max_residents`."""
+    pop, lv = m.pop, m.levers
+    o = pop.ocu
+    resident = pop.o2r_client[o] & (pop.status[o] == Status.REHAB)
+    bed = pop.o2r_bed[o]
+    charity_free = max(lv.o2r_charity_beds - int(np.count_nonzero(resident & (bed == O2R_CHARITY_BED))), 0)
+    regular_free = max(lv.o2r_regular_beds - int(np.count_nonzero(resident & (bed == O2R_REGULAR_BED))), 0)
+    room = min(charity_free + regular_free, max(lv.o2r_max_residents - int(np.count_nonzero(resident)), 0))
+    n = int(min(room, waiting.size))
+    if n <= 0:
+        return
+    idx = waiting[np.argsort(since[waiting], kind="stable")][:n]
+    admit_to_rehab(m, idx, rng.random(n))
+    stage[idx] = O2R_NONE
+    pop.o2r_client[idx] = True
+    charity = idx[: min(charity_free, n)]
+    bed[idx] = O2R_REGULAR_BED
+    bed[charity] = O2R_CHARITY_BED
+    m.add("o2r_admissions", np.bincount(pop.la[idx], minlength=N_LA))
+    m.add("o2r_charity_admissions", np.bincount(pop.la[charity], minlength=N_LA))
+
+
+def _refer(m, stage, since, rng) -> None:
+    """Referrals at the pilot's rate per worker, but only into room on the workers' caseloads."""
+    pop, p, lv = m.pop, m.p, m.levers
+    o = pop.ocu
+    wanted = rng.poisson(lv.o2r_staff * p["o2r_referrals_per_staff_year"] / WEEKS_PER_YEAR)
+    room = np.maximum(np.floor(lv.o2r_staff * p["o2r_caseload_per_staff"]) - _caseload(m), 0)
+    n = np.minimum(wanted, room).astype(int)
+    if not n.any():
+        return
     prolific = m.prolific_rows[m.prolific_rows < o.stop]
     s = pop.status[prolific]
-    prolific = prolific[(s == Status.USING) | (s == Status.TREATMENT)]
-    for a in np.flatnonzero(referrals):
+    prolific = prolific[((s == Status.USING) | (s == Status.TREATMENT)) & (stage[prolific] == O2R_NONE)]
+    referred = np.zeros(N_LA)
+    delay = max(int(round(p["o2r_assessment_weeks"])), 0)
+    for a in np.flatnonzero(n):
         pool = prolific[pop.la[prolific] == a]
-        chosen = rng.choice(pool, size=min(referrals[a], pool.size), replace=False)
-        v = rng.random(chosen.size)
-        ok = v < p["o2r_assessed_prob"] * p["o2r_admission_prob"]
-        admitted.append((chosen[ok], rng.random(ok.sum())))
-    m.add("o2r_referrals", referrals)
-    if admitted:
-        idx = np.concatenate([a for a, _ in admitted])
-        v = np.concatenate([v for _, v in admitted])
-        if idx.size > beds_free:  # no bed: the client waits in the community (not admitted this week)
-            keep = int(max(beds_free, 0))
-            idx, v = idx[:keep], v[:keep]
-        admit_to_rehab(m, idx, v)
-        pop.o2r_client[idx] = True
-        m.add("o2r_admissions", np.bincount(pop.la[idx], minlength=N_LA))
+        chosen = rng.choice(pool, size=min(n[a], pool.size), replace=False)
+        stage[chosen] = O2R_ASSESSING
+        since[chosen] = m.week + delay  # the week the assessment ends
+        referred[a] = chosen.size
+    m.add("o2r_referrals", referred)
 
 
 def reinvested_treatment(m) -> None:
