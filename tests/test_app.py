@@ -201,7 +201,7 @@ def test_assumptions_search_and_session_edit_reach_the_runs():
     assert len(table_with(at, "source")) > 150
     at.text_input(key="assume_search").input("naloxone").run()
     names = set(table_with(at, "source").name)
-    assert "officer_naloxone_attend_prob_per_officer" in names and "ocu_total_2019" not in names
+    assert "officer_naloxone_first_on_scene_prob" in names and "ocu_total_2019" not in names
     at.selectbox(key="assume_edit_name").set_value("thn_kit_cost_gbp").run()
     at.number_input(key="assume_value_thn_kit_cost_gbp").set_value(40.0)
     at.button(key="assume_apply").click().run()

@@ -97,7 +97,8 @@ def treatment(m) -> None:
 
 
 def hat(m) -> None:
-    """Referral to the HAT waiting list and filling of places, longest-waiting first."""
+    """Referral of treatment-refractory heroin users to the HAT waiting list, and filling of places: a share of each
+    area's places for prolific offenders first (Middlesbrough's cohort), the rest longest-waiting first."""
     pop, p, lv, week = m.pop, m.p, m.levers, m.week
     o = pop.ocu
     st = pop.status[o]
@@ -119,6 +120,7 @@ def hat(m) -> None:
     u = rng.random(o.stop)
     wait[eligible & (wait == NEVER) & (u < p["hat_referral_prob_per_week"])] = week
     wait[~eligible] = NEVER
+    prolific = pop.prolific[o]
     occupied = np.bincount(la[in_hat], minlength=N_LA)
     starts = np.zeros(N_LA)
     for a in np.flatnonzero(occupied != places):
@@ -126,12 +128,23 @@ def hat(m) -> None:
             back = np.flatnonzero(in_hat & (la == a))[: occupied[a] - places[a]]
             st[back] = Status.TREATMENT
             continue
-        queue = np.flatnonzero((wait != NEVER) & (la == a))
-        take = queue[np.argsort(wait[queue], kind="stable")][: places[a] - occupied[a]]
+        take = _hat_intake(wait, la == a, prolific, in_hat, places[a] - occupied[a], places[a], p)
         st[take] = Status.HAT
         wait[take] = NEVER
         starts[a] = take.size
     m.add("hat_starts", starts)
+
+
+def _hat_intake(wait, here, prolific, in_hat, free, places, p) -> np.ndarray:
+    """Rows to start HAT in one area: prolific offenders on the list until they hold their share of the places,
+    then anyone on the list, longest-waiting first in each case."""
+    queue = np.flatnonzero((wait != NEVER) & here)
+    queue = queue[np.argsort(wait[queue], kind="stable")]
+    want = int(np.ceil(p["hat_prolific_place_share"] * places)) - int((in_hat & here & prolific).sum())
+    first = queue[prolific[queue]][: max(0, min(want, free))]
+    rest = np.setdiff1d(queue, first, assume_unique=True)
+    rest = rest[np.argsort(wait[rest], kind="stable")][: free - first.size]
+    return np.concatenate([first, rest])
 
 
 def offender_to_rehab(m) -> None:
