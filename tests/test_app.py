@@ -269,7 +269,7 @@ def test_assumptions_that_matter_explains_the_comparison(compared):
     assert not compared.exception
     assert compared.multiselect(key="sens_groups_drug_deaths").value  # defaults from the outcome's groups
     compared.multiselect(key="sens_groups_drug_deaths").set_value(["hat"]).run()
-    assert any("4 parameters, 18 runs" in c.value for c in compared.caption)
+    assert any("5 parameters, 22 runs" in c.value for c in compared.caption)
     compared.button(key="sens_run").click().run()
     assert not compared.exception and not compared.error
     ranked = table_with(compared, "rank")
@@ -277,6 +277,7 @@ def test_assumptions_that_matter_explains_the_comparison(compared):
         "hat_dropout_per_year",
         "hat_cost_per_place_year_gbp",
         "hat_referral_prob_per_week",
+        "hat_prolific_place_share",
         "hat_min_prior_episodes",
     }
     assert len(compared.image) == 1
