@@ -98,6 +98,12 @@ def test_hat_intake_fills_the_prolific_share_first_then_longest_waiting(p):
     wait[in_hat] = NEVER
     more = _hat_intake(wait, here, prolific, in_hat, free=4, places=10, p=q)
     assert prolific[more].sum() == 2 and more.size == 4
+    # Kept places wait for prolific offenders: with only three on the list, the other two kept places stay empty.
+    wait = np.arange(n, dtype=np.int32)
+    prolific[:] = False
+    prolific[[5, 6, 9]] = True
+    take = _hat_intake(wait, here, prolific, np.zeros(n, bool), free=10, places=10, p=q)
+    assert set(take) == {5, 6, 9, 0, 1} and take.size == 5
 
 
 # --- full-scale runs

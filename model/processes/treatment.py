@@ -98,7 +98,7 @@ def treatment(m) -> None:
 
 def hat(m) -> None:
     """Referral of treatment-refractory heroin users to the HAT waiting list, and filling of places: a share of each
-    area's places for prolific offenders first (Middlesbrough's cohort), the rest longest-waiting first."""
+    area's places kept for prolific offenders (Middlesbrough's cohort), the rest longest-waiting first."""
     pop, p, lv, week = m.pop, m.p, m.levers, m.week
     o = pop.ocu
     st = pop.status[o]
@@ -136,14 +136,16 @@ def hat(m) -> None:
 
 
 def _hat_intake(wait, here, prolific, in_hat, free, places, p) -> np.ndarray:
-    """Rows to start HAT in one area: prolific offenders on the list until they hold their share of the places,
-    then anyone on the list, longest-waiting first in each case."""
+    """Rows to start HAT in one area. A share of the places is kept for prolific offenders: those on the list
+    take them first; the other places go to anyone on the list; longest-waiting first in each case. A kept
+    place nobody prolific is waiting for stays empty until one is referred (the service waits for its cohort)."""
     queue = np.flatnonzero((wait != NEVER) & here)
     queue = queue[np.argsort(wait[queue], kind="stable")]
-    want = int(np.ceil(p["hat_prolific_place_share"] * places)) - int((in_hat & here & prolific).sum())
-    first = queue[prolific[queue]][: max(0, min(want, free))]
+    kept = int(np.ceil(p["hat_prolific_place_share"] * places)) - int((in_hat & here & prolific).sum())
+    kept = min(max(kept, 0), free)
+    first = queue[prolific[queue]][:kept]
     rest = np.setdiff1d(queue, first, assume_unique=True)
-    rest = rest[np.argsort(wait[rest], kind="stable")][: free - first.size]
+    rest = rest[np.argsort(wait[rest], kind="stable")][: free - kept]
     return np.concatenate([first, rest])
 
 
