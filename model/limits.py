@@ -99,6 +99,8 @@ PARAMETER_LIMITS: dict[str, Limit] = {
     # average over this many weeks (a weight of 1/weeks, which above 1 would overshoot and diverge).
     "naloxone_kit_life_weeks": Limit(1, SIMULATED_WEEKS, "a kit lasts at least the week it is issued"),
     "risk_perception_weeks": Limit(1, SIMULATED_WEEKS, "an average over at least one week"),
+    # Officers carrying naloxone cover a share of the frontline: the model divides by it.
+    "officer_naloxone_frontline_officers": Limit(1, FORCE_OFFICERS, "at least one officer, at most the force's"),
     # The 2019 county lines belong to crime groups, and lines run into county markets: neither can be none.
     "ocg_count": Limit(1, 10_000, "at least one group to run the lines; twice the UK's ~4,500 mapped OCGs"),
     "n_county_markets": Limit(1, 10_000, "at least one market for lines to run into"),

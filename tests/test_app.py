@@ -201,7 +201,7 @@ def test_assumptions_search_and_session_edit_reach_the_runs():
     assert len(table_with(at, "source")) > 150
     at.text_input(key="assume_search").input("naloxone").run()
     names = set(table_with(at, "source").name)
-    assert "officer_naloxone_attend_prob_per_officer" in names and "ocu_total_2019" not in names
+    assert "officer_naloxone_first_on_scene_prob" in names and "ocu_total_2019" not in names
     at.selectbox(key="assume_edit_name").set_value("thn_kit_cost_gbp").run()
     at.number_input(key="assume_value_thn_kit_cost_gbp").set_value(40.0)
     at.button(key="assume_apply").click().run()
@@ -273,7 +273,7 @@ def test_assumptions_that_matter_explains_the_comparison(compared):
     assert not compared.exception
     assert compared.multiselect(key="sens_groups_drug_deaths").value  # defaults from the outcome's groups
     compared.multiselect(key="sens_groups_drug_deaths").set_value(["hat"]).run()
-    assert any("4 parameters, 18 runs" in c.value for c in compared.caption)
+    assert any("5 parameters, 22 runs" in c.value for c in compared.caption)
     compared.button(key="sens_run").click().run()
     assert not compared.exception and not compared.error
     ranked = table_with(compared, "rank")
@@ -281,6 +281,7 @@ def test_assumptions_that_matter_explains_the_comparison(compared):
         "hat_dropout_per_year",
         "hat_cost_per_place_year_gbp",
         "hat_referral_prob_per_week",
+        "hat_prolific_place_share",
         "hat_min_prior_episodes",
     }
     assert len(compared.image) == 1

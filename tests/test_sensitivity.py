@@ -116,6 +116,7 @@ def test_bad_requests_are_refused_before_any_run():
         "hat_dropout_per_year",
         "hat_cost_per_place_year_gbp",
         "hat_referral_prob_per_week",
+        "hat_prolific_place_share",
         "hat_min_prior_episodes",
     ]
 

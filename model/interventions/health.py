@@ -48,13 +48,19 @@ class StaffScheduleEntry(ScheduleEntry):
 
 class NaloxoneOfficersConfig(InterventionConfig):
     PARAMS = {
-        "attend_prob_per_officer": "officer_naloxone_attend_prob_per_officer",
+        "first_on_scene_prob": "officer_naloxone_first_on_scene_prob",
+        "hotspot_overdose_share": "officer_naloxone_hotspot_overdose_share",
+        "hotspot_post_share": "officer_naloxone_hotspot_post_share",
+        "frontline_officers": "officer_naloxone_frontline_officers",
         "kit_cost_gbp": "naloxone_kit_cost_gbp",
         "kit_life_weeks": "naloxone_kit_life_weeks",
         "training_cost_per_officer_gbp": "naloxone_training_cost_per_officer_gbp",
     }
     schedule: list[OfficerScheduleEntry] = Field(default_factory=list)
-    attend_prob_per_officer: Num | None = None
+    first_on_scene_prob: Num | None = None
+    hotspot_overdose_share: Num | None = None
+    hotspot_post_share: Num | None = None
+    frontline_officers: Num | None = None
     kit_cost_gbp: Num | None = None
     kit_life_weeks: Num | None = None
     training_cost_per_officer_gbp: Num | None = None
@@ -79,8 +85,9 @@ class NaloxoneOfficers(Intervention):
     name = "naloxone_officers"
     use_costs = ("naloxone_kit_cost_gbp",)
     summary = (
-        "Police officers carry naloxone; each officer adds a chance of reaching a witnessed "
-        "overdose in their LA. Schedule entries give officers carrying by area from a date."
+        "Police officers carry naloxone, deployed first on the beats where overdoses happen: the first carriers "
+        "in an area reach the most witnessed overdoses and more add less, up to every frontline officer. "
+        "Schedule entries give officers carrying by area from a date."
     )
     Config = NaloxoneOfficersConfig
 
@@ -167,18 +174,21 @@ class HATConfig(InterventionConfig):
         "dropout_per_year": "hat_dropout_per_year",
         "cost_per_place_year_gbp": "hat_cost_per_place_year_gbp",
         "referral_prob_per_week": "hat_referral_prob_per_week",
+        "prolific_place_share": "hat_prolific_place_share",
     }
     places: dict[AreaId, Places] = Field(default_factory=dict)  # type: ignore[valid-type]
     dropout_per_year: Num | None = None
     cost_per_place_year_gbp: Num | None = None
     referral_prob_per_week: Num | None = None
+    prolific_place_share: Num | None = None
 
 
 class HAT(Intervention):
     name = "hat"
     summary = (
-        "Heroin-assisted treatment: supervised diamorphine places by LA for heroin users who have "
-        "been in treatment before; a waiting list fills places; costs what its places cost."
+        "Heroin-assisted treatment: supervised diamorphine places by LA for heroin users who have not "
+        "responded to earlier treatment; most places go to prolific offenders first (as in Middlesbrough), "
+        "the rest longest-waiting first; costs what its places cost."
     )
     Config = HATConfig
 

@@ -13,10 +13,37 @@ import numpy as np
 
 from drugsim.calendar import WEEKS_PER_YEAR, weekly_prob
 from drugsim.levers import N_LA
+from drugsim.parameters import geography
 from drugsim.population import NEVER, Status
 from drugsim.processes import naloxone_kits as kits
 from drugsim.processes._tables import by_status
 from drugsim.processes.split import split
+
+
+def officer_first_prob(p, officers: np.ndarray) -> np.ndarray:
+    """By area, the chance that an officer carrying naloxone is first at a witnessed life-threatening overdose.
+
+    Police attend some such overdoses before any ambulance crew (`officer_naloxone_first_on_scene_prob`); the
+    officer who does carries naloxone with the chance that a frontline officer on that beat carries it. Carriers
+    are deployed where overdoses happen first: a share `officer_naloxone_hotspot_post_share` of an area's
+    frontline posts (city-centre and neighbourhood teams in high-use wards) covers a share
+    `officer_naloxone_hotspot_overdose_share` of its witnessed overdoses; carriers beyond those posts spread over
+    the rest of the area's frontline. So the first carriers (the Birmingham city-centre pilot) reach the most
+    overdoses each and more carriers add less, up to every frontline officer carrying. Frontline officers are
+    shared among areas by population.
+    """
+    pop = geography().column("population_2019")
+    frontline = p["officer_naloxone_frontline_officers"] * pop / pop.sum()
+    hot_posts = p["officer_naloxone_hotspot_post_share"] * frontline
+    other_posts = frontline - hot_posts
+    hot = np.minimum(officers, hot_posts)
+    other = np.clip(officers - hot_posts, 0.0, other_posts)
+    h = p["officer_naloxone_hotspot_overdose_share"]
+    # An area with no hotspot posts (share 0) or no other posts (share 1) has nobody on that beat to carry.
+    with np.errstate(divide="ignore", invalid="ignore"):
+        cover = h * np.where(hot_posts > 0, hot / hot_posts, 0.0)
+        cover += (1 - h) * np.where(other_posts > 0, other / other_posts, 0.0)
+    return p["officer_naloxone_first_on_scene_prob"] * cover
 
 
 def overdose(m) -> None:
@@ -55,11 +82,7 @@ def overdose(m) -> None:
     need &= ~by_thn_peer
     by_hostel, v = split(v, p["overdose_in_hostel_share"] * lv.hostel_naloxone[od_la] * need)
     need &= ~by_hostel
-    # 1 - (1 - q)^officers. With q = 1, log1p(-q) is -inf and an area with no officers would get -inf * 0 = NaN:
-    # no officers there means no chance, whatever q.
-    with np.errstate(divide="ignore"):
-        per_officer = np.log1p(-p["officer_naloxone_attend_prob_per_officer"])
-    officer_p = np.where(lv.naloxone_officers > 0, -np.expm1(per_officer * np.maximum(lv.naloxone_officers, 1)), 0.0)
+    officer_p = officer_first_prob(p, lv.naloxone_officers)
     by_officer, v = split(v, officer_p[od_la] * need)
     attempted = by_peer | by_own | by_thn_peer | by_hostel | by_officer
     failed, v = split(v, (1.0 - p["naloxone_reversal_prob"]) * attempted)

@@ -107,7 +107,8 @@ def treatment(m) -> None:
 
 
 def hat(m) -> None:
-    """Referral to the HAT waiting list and filling of places, longest-waiting first."""
+    """Referral of treatment-refractory heroin users to the HAT waiting list, and filling of places: a share of each
+    area's places kept for prolific offenders (Middlesbrough's cohort), the rest longest-waiting first."""
     pop, p, lv, week = m.pop, m.p, m.levers, m.week
     o = pop.ocu
     st = pop.status[o]
@@ -129,6 +130,7 @@ def hat(m) -> None:
     u = rng.random(o.stop)
     wait[eligible & (wait == NEVER) & (u < p["hat_referral_prob_per_week"])] = week
     wait[~eligible] = NEVER
+    prolific = pop.prolific[o]
     occupied = np.bincount(la[in_hat], minlength=N_LA)
     starts = np.zeros(N_LA)
     for a in np.flatnonzero(occupied != places):
@@ -136,12 +138,25 @@ def hat(m) -> None:
             back = np.flatnonzero(in_hat & (la == a))[: occupied[a] - places[a]]
             st[back] = Status.TREATMENT
             continue
-        queue = np.flatnonzero((wait != NEVER) & (la == a))
-        take = queue[np.argsort(wait[queue], kind="stable")][: places[a] - occupied[a]]
+        take = _hat_intake(wait, la == a, prolific, in_hat, places[a] - occupied[a], places[a], p)
         st[take] = Status.HAT
         wait[take] = NEVER
         starts[a] = take.size
     m.add("hat_starts", starts)
+
+
+def _hat_intake(wait, here, prolific, in_hat, free, places, p) -> np.ndarray:
+    """Rows to start HAT in one area. A share of the places is kept for prolific offenders: those on the list
+    take them first; the other places go to anyone on the list; longest-waiting first in each case. A kept
+    place nobody prolific is waiting for stays empty until one is referred (the service waits for its cohort)."""
+    queue = np.flatnonzero((wait != NEVER) & here)
+    queue = queue[np.argsort(wait[queue], kind="stable")]
+    kept = int(np.ceil(p["hat_prolific_place_share"] * places)) - int((in_hat & here & prolific).sum())
+    kept = min(max(kept, 0), free)
+    first = queue[prolific[queue]][:kept]
+    rest = np.setdiff1d(queue, first, assume_unique=True)
+    rest = rest[np.argsort(wait[rest], kind="stable")][: free - kept]
+    return np.concatenate([first, rest])
 
 
 def offender_to_rehab(m) -> None:
