@@ -1,8 +1,10 @@
 """The person population: one row per person in numpy arrays, and how it is created at the start.
 
 Rows are grouped by main substance: OCUs (opiate/crack users) first, then powder cocaine, then cannabis
-users. OCU rows include a reserve of not-yet-started slots that the initiation rule activates; nobody
-else enters or leaves the arrays. This module holds state only; the weekly processes change it.
+users. OCU rows include a reserve of not-yet-started slots that the initiation rule activates. The arrays
+never grow or shrink: a cannabis or cocaine user who stops is replaced in the same row by a new person
+(`renew_users`), so a row is a place in the population, not one person for life. This module holds state and
+the rules for drawing people; the weekly processes change it.
 """
 
 from __future__ import annotations
@@ -11,7 +13,7 @@ from enum import IntEnum
 
 import numpy as np
 
-from drugsim.calendar import Calendar
+from drugsim.calendar import WEEKS_PER_YEAR, Calendar
 from drugsim.parameters import geography
 
 
@@ -46,6 +48,51 @@ ETH_NAMES = tuple(e.name.lower() for e in Eth)
 COMMUNITY = (Status.USING, Status.TREATMENT, Status.HAT, Status.ABSTINENT)
 NEVER = np.iinfo(np.int32).min  # "no such week" for the week-of-event arrays (always in the past)
 FOREVER = np.iinfo(np.int32).max  # end week of a stay that is not under way (never due)
+#: Ages of the cannabis and cocaine users: the CSEW base (ages 16-59). A user who turns 60 leaves that base and
+#: is replaced like anyone who stops (so the users stay the survey's last-year users aged 16-59).
+USER_MIN_AGE, USER_MAX_AGE = 16.0, 60.0
+_AGE_STEP = 0.05  # years: resolution of the age-profile tables below
+
+
+class AgeProfile:
+    """The age profile of a user group held steady while everyone ages: a normal(mean, sd) density on
+    [16, 60), a cessation hazard by age, and the ages at which the replacements start.
+
+    Everyone ages one year a year and stops at the hazard h(a) = max(h0, (a - mean) / sd^2): the constant h0 at
+    younger ages and, where the profile falls with age faster than h0 alone would make it fall, the rate that
+    keeps it (maturing out). The entry ages that keep the profile stationary are then e(a) = n(a) * max(h0 - (a -
+    mean) / sd^2, 0) plus the newcomers at 16 who replace the cohort ageing past 16 (n(16) a year), which
+    balances the exits: the integral of h n plus n(60) (conservation of people along the age axis).
+    """
+
+    def __init__(self, mean: float, sd: float, h0: float):
+        self.mean, self.sd, self.h0 = mean, sd, h0
+        a = np.arange(USER_MIN_AGE, USER_MAX_AGE + _AGE_STEP / 2, _AGE_STEP)
+        dens = np.exp(-0.5 * ((a - mean) / sd) ** 2)
+        self.ages = a
+        self.cdf = np.concatenate([[0.0], np.cumsum(0.5 * (dens[1:] + dens[:-1]))])
+        self.cdf /= self.cdf[-1]
+        mid = 0.5 * (a[1:] + a[:-1])
+        n_mid = np.exp(-0.5 * ((mid - mean) / sd) ** 2)
+        # Entry weights: one per age bin, and the newcomers at exactly 16 (density at 16, per year of age).
+        w = n_mid * np.maximum(h0 - (mid - mean) / sd**2, 0.0) * _AGE_STEP
+        self.entry_ages = np.concatenate([[USER_MIN_AGE], a[:-1]])
+        self.entry_cum = np.cumsum(np.concatenate([[dens[0]], w]))
+        self.entry_cum /= self.entry_cum[-1]
+
+    def hazard(self, age: np.ndarray) -> np.ndarray:
+        """Annual rate of stopping at `age` (years)."""
+        return np.maximum(self.h0, (age - self.mean) / self.sd**2)
+
+    def draw_stock(self, u: np.ndarray) -> np.ndarray:
+        """Ages of the users alive at a moment (the stationary profile), from uniforms `u`."""
+        return np.interp(u, self.cdf, self.ages)
+
+    def draw_entry(self, u: np.ndarray, v: np.ndarray) -> np.ndarray:
+        """Ages at which replacement users start, from uniforms `u` (which age bin) and `v` (where in it)."""
+        i = np.searchsorted(self.entry_cum, u, side="right").clip(0, self.entry_ages.size - 1)
+        width = np.where(i == 0, 0.0, _AGE_STEP)  # the newcomers at 16 start at exactly 16
+        return self.entry_ages[i] + v * width
 
 
 def _split(total: int, shares: np.ndarray, rng: np.random.Generator) -> np.ndarray:
@@ -116,20 +163,23 @@ class Population:
         self.opioid[o] = rng.random(self.n_ocu) < p["ocu_opioid_share"]
         self.opioid_f = self.opioid.astype(np.float32)
 
-        # --- cannabis and cocaine users: a steady-state population by LA
+        # --- cannabis and cocaine users: a steady-state population by LA, with an age profile that turnover keeps
+        eth_la = np.stack([geo.column(f"eth_{e}") for e in ETH_NAMES], axis=1)  # (n_la, 4) resident shares
+        self._eth_cum = np.cumsum(eth_la / eth_la.sum(axis=1, keepdims=True), axis=1)
+        self.male_share = {Kind.COCAINE: p["cocaine_male_share"], Kind.CANNABIS: p["cannabis_male_share"]}
+        self.profiles = {
+            Kind.COCAINE: AgeProfile(p["cocaine_mean_age"], p["user_age_sd_years"], p["cocaine_cessation_per_year"]),
+            Kind.CANNABIS: AgeProfile(p["cannabis_mean_age"], p["user_age_sd_years"], p["cannabis_cessation_per_year"]),
+        }
         start = self.n_ocu
-        for counts, male, age in (
-            (n_coc, p["cocaine_male_share"], p["cocaine_mean_age"]),
-            (n_can, p["cannabis_male_share"], p["cannabis_mean_age"]),
-        ):
+        for counts, kind in ((n_coc, Kind.COCAINE), (n_can, Kind.CANNABIS)):
             m = int(counts.sum())
             s = slice(start, start + m)
             self.la[s] = np.repeat(np.arange(n_la), counts)
-            eth_la = np.stack([geo.column(f"eth_{e}") for e in ETH_NAMES], axis=1)  # (n_la, 4) resident shares
-            cum = np.cumsum(eth_la / eth_la.sum(axis=1, keepdims=True), axis=1)[self.la[s]]
+            cum = self._eth_cum[self.la[s]]
             self.eth[s] = (rng.random(m)[:, None] > cum).sum(axis=1).clip(0, 3)
-            self.sex[s] = rng.random(m) < male
-            self.age0[s] = np.clip(rng.normal(age, p["user_age_sd_years"], m), 16, 59)
+            self.sex[s] = rng.random(m) < self.male_share[kind]
+            self.age0[s] = self.profiles[kind].draw_stock(rng.random(m))
             start += m
 
         # --- individual propensities (static)
@@ -140,8 +190,10 @@ class Population:
         self.prolific = np.zeros(n, dtype=bool)
         self.prolific[o] = self.offend[o] >= cut
 
-        k_exp = p["police_contact_heterogeneity_shape"]
-        eth_mult = np.array(
+        # Police contact: a personal gamma draw times who the person is (ethnic group, sex, Birmingham), times an
+        # age factor that follows the person's current age (`exposure`).
+        self._k_exp = p["police_contact_heterogeneity_shape"]
+        self._eth_mult = np.array(
             [
                 1.0,
                 p["detection_multiplier_asian"],
@@ -149,19 +201,21 @@ class Population:
                 p["detection_multiplier_mixed_other"],
             ]
         )
-        exposure = rng.gamma(k_exp, 1.0 / k_exp, n) * eth_mult[self.eth]
-        exposure *= np.where(self.sex == 1, p["detection_multiplier_male"], 1.0)
-        exposure *= np.where(self.age0 < 25, p["detection_multiplier_under_25"], 1.0)
-        exposure *= np.where(self.la == geo.index("birmingham"), p["detection_multiplier_birmingham"], 1.0)
-        # Normalise within each substance group so each group's mean rate is its table value.
+        self._male_mult = p["detection_multiplier_male"]
+        self._young_mult = np.float32(p["detection_multiplier_under_25"])
+        self._bham, self._bham_mult = geo.index("birmingham"), p["detection_multiplier_birmingham"]
+        contact = rng.gamma(self._k_exp, 1.0 / self._k_exp, n) * self._who_mult(self.eth, self.sex, self.la)
+        exposure = contact * np.where(self.age0 < 25, self._young_mult, 1.0)
+        # Normalise within each substance group so each group's mean rate at the start is its table value.
         # A group nobody is in (a prevalence of 0), or whose every member has a zero multiplier, has nothing to
         # normalise: its exposures stay 0 and nobody in it meets the police (0 / 0 would make them all NaN).
+        self._norm = np.ones(len(Kind))
         for k in Kind:
             sel = self.kind == k
             mean = exposure[sel].mean() if sel.any() else 0.0
             if mean > 0:
-                exposure[sel] /= mean
-        self.exposure = exposure.astype(np.float32)
+                self._norm[k] = mean
+        self.contact = (contact / self._norm[self.kind]).astype(np.float32)
 
         # --- event weeks and criminal-justice history
         self.state_until = np.full(n, FOREVER, dtype=np.int32)  # end of prison or rehab stay
@@ -170,7 +224,7 @@ class Population:
         self.risk_until = np.full(n, NEVER, dtype=np.int32)  # raised overdose risk (release, exit)
         self.risk_mult = np.ones(n, dtype=np.float32)
         self.divert_until = np.full(n, NEVER, dtype=np.int32)
-        self.divert_nonengaged = np.zeros(n, dtype=bool)
+        self.divert_nonengaged_week = np.full(n, NEVER, dtype=np.int32)  # week of the last Divert not engaged with
         self.hat_wait_since = np.full(n, NEVER, dtype=np.int32)
         self.n_divert = np.zeros(n, dtype=np.int16)
         self.n_caution = np.zeros(n, dtype=np.int16)
@@ -190,14 +244,56 @@ class Population:
         """OCU rows that have started (reserve slots are activated in order, so this is a prefix)."""
         return slice(0, self.n_started)
 
-    def start_ocus(self, n: int) -> np.ndarray:
-        """Activate the next `n` reserve slots as new OCUs; returns their rows."""
+    def start_ocus(self, n: int, week: int = 0) -> np.ndarray:
+        """Activate the next `n` reserve slots as new OCUs in `week`; returns their rows. A reserve slot's drawn
+        age is its age when it starts, so its age at week 0 is set back by the time elapsed."""
         if self.n_started + n > self.n_ocu:
             raise RuntimeError("OCU reserve slots exhausted; the reserve in Population is too small")
         idx = np.arange(self.n_started, self.n_started + n)
         self.status[idx] = Status.USING
+        self.age0[idx] -= np.float32(week / WEEKS_PER_YEAR)
         self.n_started += n
         return idx
+
+    def age(self, week: int) -> np.ndarray:
+        """Everyone's current age (years) in `week`."""
+        return self.age0 + np.float32(week / WEEKS_PER_YEAR)
+
+    def _who_mult(self, eth: np.ndarray, sex: np.ndarray, la: np.ndarray) -> np.ndarray:
+        """Police-contact multipliers that do not change over a person's time in the model."""
+        mult = self._eth_mult[eth] * np.where(sex == 1, self._male_mult, 1.0)
+        return mult * np.where(la == self._bham, self._bham_mult, 1.0)
+
+    def exposure(self, week: int) -> np.ndarray:
+        """Everyone's police-contact exposure in `week`: the under-25 factor follows the current age."""
+        return self.contact * np.where(self.age(week) < 25, self._young_mult, np.float32(1.0))
+
+    def renew_users(self, rows: np.ndarray, week: int, rng: np.random.Generator) -> None:
+        """Replace the cannabis or cocaine users in `rows` by new users of the same drug in the same LA: a new
+        person, with a sex, ethnic group (the LA's resident shares), starting age (the group's entry ages) and
+        police contact of their own, and no criminal-justice history."""
+        n = rows.size
+        if n == 0:
+            return
+        kind = self.kind[rows]
+        u = rng.random((4, n))
+        gamma = rng.gamma(self._k_exp, 1.0 / self._k_exp, n)
+        start_age = np.empty(n)
+        male = np.empty(n)
+        for k in (Kind.COCAINE, Kind.CANNABIS):
+            sel = kind == k
+            start_age[sel] = self.profiles[k].draw_entry(u[0, sel], u[1, sel])
+            male[sel] = self.male_share[k]
+        la = self.la[rows]
+        self.sex[rows] = u[2] < male
+        self.eth[rows] = (u[3][:, None] > self._eth_cum[la]).sum(axis=1).clip(0, 3)
+        self.age0[rows] = start_age - week / WEEKS_PER_YEAR
+        self.contact[rows] = gamma * self._who_mult(self.eth[rows], self.sex[rows], la) / self._norm[kind]
+        self.status[rows] = Status.USING
+        for history in (self.n_divert, self.n_caution, self.n_charge, self.n_cars):
+            history[rows] = 0
+        self.divert_until[rows] = NEVER
+        self.divert_nonengaged_week[rows] = NEVER
 
     def counts_by_status(self) -> np.ndarray:
         return np.bincount(self.status, minlength=len(Status))
