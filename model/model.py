@@ -66,7 +66,6 @@ class DrugMarketModel(mesa.Model):
         self.pop = Population(self.p, self.cal, self.streams["population"])
         self.cocaine_rows = np.flatnonzero(self.pop.kind == Kind.COCAINE)
         self.prolific_rows = np.flatnonzero(self.pop.prolific)
-        self.user_rows = np.flatnonzero(self.pop.kind != Kind.OCU)
         self.alive_users = {
             "cocaine": np.bincount(self.pop.la[self.cocaine_rows], minlength=N_LA).astype(float),
             "cannabis": np.bincount(self.pop.la[self.pop.kind == Kind.CANNABIS], minlength=N_LA).astype(float),

@@ -127,6 +127,12 @@ class Population:
         n_can = np.round(pop_16_59 * p["cannabis_prevalence_16_59"]).astype(int)
         n = self.n_ocu + n_coc.sum() + n_can.sum()
         self.n = int(n)
+        #: The rows of each substance group (contiguous, in the order OCU, cocaine, cannabis).
+        self.rows_of = {
+            Kind.OCU: slice(0, self.n_ocu),
+            Kind.COCAINE: slice(self.n_ocu, self.n_ocu + int(n_coc.sum())),
+            Kind.CANNABIS: slice(self.n_ocu + int(n_coc.sum()), self.n),
+        }
 
         self.kind = np.full(n, Kind.CANNABIS, dtype=np.int8)
         self.kind[: self.n_ocu] = Kind.OCU
@@ -202,7 +208,7 @@ class Population:
             ]
         )
         self._male_mult = p["detection_multiplier_male"]
-        self._young_mult = np.float32(p["detection_multiplier_under_25"])
+        self._young_mult = p["detection_multiplier_under_25"]
         self._bham, self._bham_mult = geo.index("birmingham"), p["detection_multiplier_birmingham"]
         contact = rng.gamma(self._k_exp, 1.0 / self._k_exp, n) * self._who_mult(self.eth, self.sex, self.la)
         exposure = contact * np.where(self.age0 < 25, self._young_mult, 1.0)
@@ -215,7 +221,9 @@ class Population:
             mean = exposure[sel].mean() if sel.any() else 0.0
             if mean > 0:
                 self._norm[k] = mean
-        self.contact = (contact / self._norm[self.kind]).astype(np.float32)
+        # Kept in float64 (and with the under-25 factor applied, for speed): each week's detection draw sums them.
+        self.contact = contact / self._norm[self.kind]
+        self.contact_young = self.contact * self._young_mult
 
         # --- event weeks and criminal-justice history
         self.state_until = np.full(n, FOREVER, dtype=np.int32)  # end of prison or rehab stay
@@ -264,9 +272,10 @@ class Population:
         mult = self._eth_mult[eth] * np.where(sex == 1, self._male_mult, 1.0)
         return mult * np.where(la == self._bham, self._bham_mult, 1.0)
 
-    def exposure(self, week: int) -> np.ndarray:
-        """Everyone's police-contact exposure in `week`: the under-25 factor follows the current age."""
-        return self.contact * np.where(self.age(week) < 25, self._young_mult, np.float32(1.0))
+    def exposure(self, week: int, rows: slice = slice(None)) -> np.ndarray:
+        """Police-contact exposure of `rows` in `week`: the under-25 factor follows the current age."""
+        young = self.age0[rows] < np.float32(25 - week / WEEKS_PER_YEAR)
+        return np.where(young, self.contact_young[rows], self.contact[rows])
 
     def renew_users(self, rows: np.ndarray, week: int, rng: np.random.Generator) -> None:
         """Replace the cannabis or cocaine users in `rows` by new users of the same drug in the same LA: a new
@@ -289,6 +298,7 @@ class Population:
         self.eth[rows] = (u[3][:, None] > self._eth_cum[la]).sum(axis=1).clip(0, 3)
         self.age0[rows] = start_age - week / WEEKS_PER_YEAR
         self.contact[rows] = gamma * self._who_mult(self.eth[rows], self.sex[rows], la) / self._norm[kind]
+        self.contact_young[rows] = self.contact[rows] * self._young_mult
         self.status[rows] = Status.USING
         for history in (self.n_divert, self.n_caution, self.n_charge, self.n_cars):
             history[rows] = 0

@@ -29,16 +29,16 @@ class DetectionSampler:
 
     def __init__(self, pop, params):
         self.pop = pop
-        self.groups = [(np.flatnonzero(pop.kind == kind), params[rate_name]) for kind, rate_name in _RATE.items()]
+        self.groups = [(pop.rows_of[kind], params[rate_name]) for kind, rate_name in _RATE.items()]
 
     def candidates(self, rng: np.random.Generator, week: int) -> np.ndarray:
-        exposure = self.pop.exposure(week)
         out = []
         for rows, rate in self.groups:
-            cum = np.cumsum(exposure[rows], dtype=np.float64)
+            cum = self.pop.exposure(week, rows)
+            np.cumsum(cum, out=cum)
             total = cum[-1] if cum.size else 0.0  # an empty group (a prevalence of 0) has no detections
             k = rng.poisson(rate / WEEKS_PER_YEAR * total)
-            out.append(rows[np.searchsorted(cum, rng.random(k) * total)])
+            out.append(rows.start + np.searchsorted(cum, rng.random(k) * total))
         return np.concatenate(out)
 
 

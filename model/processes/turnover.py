@@ -2,14 +2,14 @@
 turn 60 and leave the CSEW base, and each is replaced in the same LA by a new user (`Population.renew_users`),
 so prevalence stays at its data level while the people change and their criminal-justice history goes with them.
 
-One uniform per user row per week, from the stream "turnover", so no other process's draws change.
+Draws come from the stream "turnover", so no other process's draws change.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from drugsim.calendar import weekly_prob
+from drugsim.calendar import WEEKS_PER_YEAR, weekly_prob
 from drugsim.levers import N_LA
 from drugsim.population import USER_MAX_AGE, Kind, Status
 
@@ -17,15 +17,22 @@ from drugsim.population import USER_MAX_AGE, Kind, Status
 def turnover(m) -> None:
     pop, week = m.pop, m.week
     rng = m.streams["turnover"]
-    rows = m.user_rows
-    u = rng.random(rows.size)
-    age = pop.age(week)[rows]
-    p_stop = np.empty(rows.size)
-    kind = pop.kind[rows]
+    years = week / WEEKS_PER_YEAR
+    leaving = []
     for k in (Kind.COCAINE, Kind.CANNABIS):
-        sel = kind == k
-        p_stop[sel] = weekly_prob(pop.profiles[k].hazard(age[sel]))
-    leaving = ((u < p_stop) | (age >= USER_MAX_AGE)) & (pop.status[rows] == Status.USING)
-    renew = rows[leaving]
+        rows = pop.rows_of[k]
+        profile = pop.profiles[k]
+        size = rows.stop - rows.start
+        # Few stop in a week, so stops are sampled: each row is hit with the chance of the highest hazard (at
+        # 60), as Poisson hits drawn in one go, and a hit stops the person with the ratio of their chance to that
+        # one (exact thinning of independent weekly chances).
+        p_max = float(weekly_prob(profile.hazard(np.array(USER_MAX_AGE))))
+        hits = np.unique(rng.integers(0, size, rng.poisson(-np.log1p(-p_max) * size)))
+        age = pop.age0[rows][hits] + years
+        stops = hits[rng.random(hits.size) * p_max < weekly_prob(profile.hazard(age))]
+        turned_60 = np.flatnonzero(pop.age0[rows] >= np.float32(USER_MAX_AGE - years))
+        out = rows.start + np.union1d(stops, turned_60)
+        leaving.append(out[pop.status[out] == Status.USING])  # the dead are not replaced
+    renew = np.concatenate(leaving)
     pop.renew_users(renew, week, rng)
     m.add("users_replaced", np.bincount(pop.la[renew], minlength=N_LA))
