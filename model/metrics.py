@@ -47,6 +47,7 @@ _BASE = [
         "persons",
         "Cannabis and cocaine users who stopped (or turned 60) and were replaced by new users",
     ),
+    Metric("ocu_migrants", "flow", "persons", "OCUs who moved out of the force area, each replaced by one moving in"),
     Metric("acquisitive_crimes", "flow", "offences", "Acquisitive offences by OCUs (recorded or not)", "lower"),
     Metric(
         "acquisitive_crimes_recorded", "flow", "offences", "Acquisitive offences by OCUs recorded by police", "lower"

@@ -2,7 +2,7 @@
 
 The weekly order (documented once, here and in docs/ODD.md):
   1. interventions set their levers  2. use and purchase  3. offending  4. policing (possession)
-  5. custody  6. treatment flows  7. overdose and deaths  8. turnover of cannabis and cocaine users
+  5. custody  6. treatment flows  7. overdose and deaths  8. turnover of cannabis and cocaine users, OCU migration
   9. drug market and county lines  10. stocks recorded  11. costs and intervention spend.
 """
 
@@ -26,7 +26,7 @@ from drugsim.processes.offending import offending
 from drugsim.processes.overdose import overdose
 from drugsim.processes.policing import DetectionSampler, policing
 from drugsim.processes.treatment import treatment
-from drugsim.processes.turnover import turnover
+from drugsim.processes.turnover import ocu_migration, turnover
 from drugsim.processes.use import use_and_purchase
 from drugsim.rng import Streams
 
@@ -125,6 +125,7 @@ class DrugMarketModel(mesa.Model):
         treatment(self)
         overdose(self)
         turnover(self)
+        ocu_migration(self)
         self.market.step()
         self._counts = record_stocks(self)
         accounting(self, self._counts, active)

@@ -149,8 +149,11 @@ class Population:
         self.la[o] = rng.choice(n_la, size=self.n_ocu, p=ocu_share / ocu_share.sum())
         eth_ocu = np.array([p["ocu_eth_white"], p["ocu_eth_asian"], p["ocu_eth_black"]])
         eth_ocu = np.append(eth_ocu, max(0.0, 1.0 - eth_ocu.sum()))
-        self.eth[o] = rng.choice(4, size=self.n_ocu, p=eth_ocu / eth_ocu.sum())
+        self._ocu_eth_p = eth_ocu / eth_ocu.sum()
+        self.eth[o] = rng.choice(4, size=self.n_ocu, p=self._ocu_eth_p)
         self.sex[o] = rng.random(self.n_ocu) < p["ocu_male_share"]
+        self._ocu_profile = (p["ocu_male_share"], p["ocu_mean_age_2019"], p["ocu_age_sd_years"])
+        self._prior_episodes = p["ocu_prior_treatment_episodes_mean"]
         self.age0[o] = np.clip(rng.normal(p["ocu_mean_age_2019"], p["ocu_age_sd_years"], self.n_ocu), 18, 80)
         status = np.empty(self.n_ocu, dtype=np.int8)
         n_treat = int(round(n_active * p["ocu_treatment_share_2019"]))
@@ -300,10 +303,41 @@ class Population:
         self.contact[rows] = gamma * self._who_mult(self.eth[rows], self.sex[rows], la) / self._norm[kind]
         self.contact_young[rows] = self.contact[rows] * self._young_mult
         self.status[rows] = Status.USING
+        self._clear_history(rows)
+
+    def _clear_history(self, rows: np.ndarray) -> None:
+        """No criminal-justice history in the force's records, and no Divert effect under way."""
         for history in (self.n_divert, self.n_caution, self.n_charge, self.n_cars):
             history[rows] = 0
         self.divert_until[rows] = NEVER
         self.divert_nonengaged_week[rows] = NEVER
+
+    def swap_ocus(self, rows: np.ndarray, week: int, rng: np.random.Generator) -> None:
+        """OCUs in `rows` move out of the force area and as many move in, taking their rows: a like-for-like swap
+        in drug use (status, LA, opiate use and offending propensity stay with the row), but a new person, drawn
+        like an established OCU at the start (sex, ethnic group, age, prior treatment episodes, police contact),
+        with no history in the force's records, no local waiting-list place, kit or raised-risk spell."""
+        n = rows.size
+        if n == 0:
+            return
+        male, mean_age, sd_age = self._ocu_profile
+        u = rng.random((2, n))
+        age = np.clip(rng.normal(mean_age, sd_age, n), 18, 80)
+        gamma = rng.gamma(self._k_exp, 1.0 / self._k_exp, n)
+        episodes = rng.poisson(self._prior_episodes, n)
+        self.sex[rows] = u[0] < male
+        self.eth[rows] = np.searchsorted(np.cumsum(self._ocu_eth_p), u[1], side="right").clip(0, 3)
+        self.age0[rows] = age - week / WEEKS_PER_YEAR
+        self.contact[rows] = (
+            gamma * self._who_mult(self.eth[rows], self.sex[rows], self.la[rows]) / self._norm[Kind.OCU]
+        )
+        self.contact_young[rows] = self.contact[rows] * self._young_mult
+        self.n_treatment_episodes[rows] = episodes + (self.status[rows] == Status.TREATMENT)
+        self._clear_history(rows)
+        self.hat_wait_since[rows] = NEVER
+        self.kit_until[rows] = NEVER
+        self.risk_until[rows] = NEVER
+        self.risk_mult[rows] = 1.0
 
     def counts_by_status(self) -> np.ndarray:
         return np.bincount(self.status, minlength=len(Status))

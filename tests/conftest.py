@@ -93,6 +93,14 @@ def step_and_check(scenario, seed: int) -> np.ndarray:
             alive = (pop.kind == k) & (pop.status == Status.USING)
             np.testing.assert_array_equal(np.bincount(pop.la[alive], minlength=N_LA), m.alive_users[name])
         age = pop.age(w)[users & (pop.status == Status.USING)]  # ages when turnover ran this week
+        # OCU migration: rows of OCUs who started before this week change person only by a swap with a mover, who
+        # keeps the row's state (a mobile one) and has no history in the force's records. (An OCU who started this
+        # week may move too; their row's age changed anyway.)
+        started_before = np.arange(n) < pop.n_started - new
+        swapped = ~users & started_before & (pop.age0 != age0)
+        assert swapped.sum() <= r[INDEX["ocu_migrants"]].sum() <= swapped.sum() + new
+        assert np.isin(pop.status[swapped], [Status.USING, Status.TREATMENT, Status.ABSTINENT, Status.DEAD]).all()
+        assert not (pop.n_charge[swapped].any() or pop.n_divert[swapped].any() or pop.n_cars[swapped].any())
         assert age.min() >= USER_MIN_AGE - 1e-3 and age.max() < USER_MAX_AGE + 1e-3
         age0 = pop.age0.copy()
         prev = counts

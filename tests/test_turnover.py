@@ -106,6 +106,28 @@ def test_a_renewed_row_is_a_new_person_with_no_history(baseline):
     assert (pop.status[rows] == Status.USING).all()
 
 
+def test_ocus_who_move_are_replaced_like_for_like_by_new_people(baseline):
+    """OCU migration swaps people, not states: the number in each state and LA is unchanged, the history goes."""
+    s = with_changes(shorten(baseline, "2020-12-31"), {"parameters": {"ocu_migration_per_year": 0.08}})
+    m = DrugMarketModel(s, seed=2)
+    pop = m.pop
+    o = pop.ocu
+    pop.n_cars[o] = 1
+    m.step()
+    moved = pop.n_cars[o] == 0  # the OCUs there at the start who moved
+    assert 0 < moved.sum() <= m.results[0, INDEX["ocu_migrants"]].sum() <= moved.sum() + pop.n_started - o.stop
+    # About 0.08 a year of the community OCUs, in a week.
+    expected = 0.08 / WEEKS_PER_YEAR * np.isin(pop.status[o], [Status.USING, Status.TREATMENT, Status.ABSTINENT]).sum()
+    assert 0.5 * expected < moved.sum() < 1.6 * expected
+    # Over a year, no migration and migration give the same state counts up to noise: swaps do not move people
+    # between states.
+    a = run_one(with_changes(s, {"parameters": {"ocu_migration_per_year": 0.0}}), 5)
+    b = run_one(s, 5)
+    for metric in ("ocu_active", "in_treatment", "abstinent"):
+        x, y = a[-1, INDEX[metric]].sum(), b[-1, INDEX[metric]].sum()
+        assert abs(x - y) < 0.03 * x, metric
+
+
 def test_age_advances_and_the_under_25_factor_follows_current_age(baseline):
     m = DrugMarketModel(shorten(baseline, "2019-03-31"), seed=0)
     pop = m.pop

@@ -1,8 +1,10 @@
-"""Turnover of cannabis and cocaine users: people stop using (at a rate that rises with age: maturing out) or
+"""Turnover of people: cannabis and cocaine users (below) and OCUs' migration (`ocu_migration`).
+
+Cannabis and cocaine users: people stop using (at a rate that rises with age: maturing out) or
 turn 60 and leave the CSEW base, and each is replaced in the same LA by a new user (`Population.renew_users`),
 so prevalence stays at its data level while the people change and their criminal-justice history goes with them.
 
-Draws come from the stream "turnover", so no other process's draws change.
+Draws come from the streams "turnover" and "ocu_migration", so no other process's draws change.
 """
 
 from __future__ import annotations
@@ -36,3 +38,22 @@ def turnover(m) -> None:
     renew = np.concatenate(leaving)
     pop.renew_users(renew, week, rng)
     m.add("users_replaced", np.bincount(pop.la[renew], minlength=N_LA))
+
+
+#: States from which an OCU can move away: living in the community, not in a place-bound HAT programme.
+_MOBILE = (Status.USING, Status.TREATMENT, Status.ABSTINENT)
+
+
+def ocu_migration(m) -> None:
+    """OCUs in the community move out of the force area at `ocu_migration_per_year`, each replaced by one moving in
+    (net migration zero: the OHID prevalence series is flat, EVIDENCE.md §2a); sampled by exact thinning."""
+    pop = m.pop
+    rng = m.streams["ocu_migration"]
+    o = pop.ocu
+    p_move = float(weekly_prob(m.p["ocu_migration_per_year"]))
+    if p_move <= 0:
+        return
+    hits = np.unique(rng.integers(0, o.stop, rng.poisson(-np.log1p(-p_move) * o.stop)))
+    movers = hits[np.isin(pop.status[hits], _MOBILE)]
+    pop.swap_ocus(movers, m.week, rng)
+    m.add("ocu_migrants", np.bincount(pop.la[movers], minlength=N_LA))
