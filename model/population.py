@@ -52,6 +52,13 @@ FOREVER = np.iinfo(np.int32).max  # end week of a stay that is not under way (ne
 #: is replaced like anyone who stops (so the users stay the survey's last-year users aged 16-59).
 USER_MIN_AGE, USER_MAX_AGE = 16.0, 60.0
 _AGE_STEP = 0.05  # years: resolution of the age-profile tables below
+#: Rows per block of the detection sampler's running exposure totals (see `Population.sample_by_exposure`).
+_BLOCK = 256
+
+
+def _young_below(week: int) -> np.float32:
+    """People whose age at week 0 is below this are under 25 in `week`."""
+    return np.float32(25 - week / WEEKS_PER_YEAR)
 
 
 class AgeProfile:
@@ -227,6 +234,7 @@ class Population:
         # Kept in float64 (and with the under-25 factor applied, for speed): each week's detection draw sums them.
         self.contact = contact / self._norm[self.kind]
         self.contact_young = self.contact * self._young_mult
+        self._init_exposure()
 
         # --- event weeks and criminal-justice history
         self.state_until = np.full(n, FOREVER, dtype=np.int32)  # end of prison or rehab stay
@@ -263,6 +271,7 @@ class Population:
         idx = np.arange(self.n_started, self.n_started + n)
         self.status[idx] = Status.USING
         self.age0[idx] -= np.float32(week / WEEKS_PER_YEAR)
+        self._set_exposure(idx)
         self.n_started += n
         return idx
 
@@ -277,8 +286,69 @@ class Population:
 
     def exposure(self, week: int, rows: slice = slice(None)) -> np.ndarray:
         """Police-contact exposure of `rows` in `week`: the under-25 factor follows the current age."""
-        young = self.age0[rows] < np.float32(25 - week / WEEKS_PER_YEAR)
+        young = self.age0[rows] < _young_below(week)
         return np.where(young, self.contact_young[rows], self.contact[rows])
+
+    # --- the detection sampler's exposures, kept up to date as people age and are replaced
+    def _init_exposure(self) -> None:
+        """`expo`: everyone's exposure in week `_expo_week`; block totals per substance group, so that drawing
+        people in proportion to exposure needs no weekly sum over every row."""
+        self._expo_week = 0
+        self.expo = self.exposure(0)
+        ids = np.empty(self.n, dtype=np.intp)
+        self._blocks = {}
+        first = 0
+        for k, rows in self.rows_of.items():
+            size = rows.stop - rows.start
+            ids[rows] = first + np.arange(size) // _BLOCK
+            self._blocks[k] = (first, -(-size // _BLOCK))
+            first += self._blocks[k][1]
+        self._block_id = ids
+        self._n_blocks = first
+        self._recount_blocks()
+
+    def _recount_blocks(self) -> None:
+        self._block_sum = np.bincount(self._block_id, weights=self.expo, minlength=self._n_blocks)
+
+    def _set_exposure(self, rows: np.ndarray) -> None:
+        """Recompute `rows`' exposures (after a change of person or age) and their blocks' totals."""
+        young = self.age0[rows] < _young_below(self._expo_week)
+        new = np.where(young, self.contact_young[rows], self.contact[rows])
+        np.add.at(self._block_sum, self._block_id[rows], new - self.expo[rows])
+        self.expo[rows] = new
+
+    def advance_exposure(self, week: int) -> None:
+        """Bring `expo` to `week`: those who turned 25 since lose the under-25 factor."""
+        if week == self._expo_week:
+            return
+        crossed = np.flatnonzero((self.age0 < _young_below(self._expo_week)) & (self.age0 >= _young_below(week)))
+        self._expo_week = week
+        self._set_exposure(crossed)
+        if week % 52 == 0:  # re-add the totals now and then, so rounding in the running updates cannot build up
+            self._recount_blocks()
+
+    def sample_by_exposure(self, kind: Kind, u: np.ndarray) -> np.ndarray:
+        """Rows of group `kind` drawn in proportion to exposure: uniforms `u` in [0, 1) located in the group's
+        cumulative exposure (first its blocks' totals, then the rows within the block)."""
+        first, n_blocks = self._blocks[kind]
+        rows = self.rows_of[kind]
+        if n_blocks == 0 or u.size == 0:
+            return np.empty(0, dtype=np.intp)
+        totals = self._block_sum[first : first + n_blocks]
+        cum = np.cumsum(totals)
+        x = u * cum[-1]
+        b = np.searchsorted(cum, x, side="right").clip(0, n_blocks - 1)
+        rest = x - (cum[b] - totals[b])
+        idx = rows.start + b[:, None] * _BLOCK + np.arange(_BLOCK)
+        inside = idx < rows.stop
+        idx = np.minimum(idx, rows.stop - 1)
+        within = np.cumsum(np.where(inside, self.expo[idx], 0.0), axis=1)
+        pos = np.minimum((within < rest[:, None]).sum(axis=1), inside.sum(axis=1) - 1)
+        return idx[np.arange(u.size), pos]
+
+    def total_exposure(self, kind: Kind) -> float:
+        first, n_blocks = self._blocks[kind]
+        return float(self._block_sum[first : first + n_blocks].sum())
 
     def renew_users(self, rows: np.ndarray, week: int, rng: np.random.Generator) -> None:
         """Replace the cannabis or cocaine users in `rows` by new users of the same drug in the same LA: a new
@@ -302,6 +372,7 @@ class Population:
         self.age0[rows] = start_age - week / WEEKS_PER_YEAR
         self.contact[rows] = gamma * self._who_mult(self.eth[rows], self.sex[rows], la) / self._norm[kind]
         self.contact_young[rows] = self.contact[rows] * self._young_mult
+        self._set_exposure(rows)
         self.status[rows] = Status.USING
         self._clear_history(rows)
 
@@ -332,6 +403,7 @@ class Population:
             gamma * self._who_mult(self.eth[rows], self.sex[rows], self.la[rows]) / self._norm[Kind.OCU]
         )
         self.contact_young[rows] = self.contact[rows] * self._young_mult
+        self._set_exposure(rows)
         self.n_treatment_episodes[rows] = episodes + (self.status[rows] == Status.TREATMENT)
         self._clear_history(rows)
         self.hat_wait_since[rows] = NEVER

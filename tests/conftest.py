@@ -102,6 +102,10 @@ def step_and_check(scenario, seed: int) -> np.ndarray:
         assert np.isin(pop.status[swapped], [Status.USING, Status.TREATMENT, Status.ABSTINENT, Status.DEAD]).all()
         assert not (pop.n_charge[swapped].any() or pop.n_divert[swapped].any() or pop.n_cars[swapped].any())
         assert age.min() >= USER_MIN_AGE - 1e-3 and age.max() < USER_MAX_AGE + 1e-3
+        # The detection sampler's running exposures are everyone's exposure this week, and its totals add up.
+        np.testing.assert_allclose(pop.expo, pop.exposure(w), rtol=1e-12)
+        for k in Kind:
+            np.testing.assert_allclose(pop.total_exposure(k), pop.expo[pop.rows_of[k]].sum(), rtol=1e-9)
         age0 = pop.age0.copy()
         prev = counts
     return m.results

@@ -25,20 +25,20 @@ _RATE = {
 
 class DetectionSampler:
     """Draws this week's detected people, exposure-weighted, from each substance group. Exposures change as
-    people age and as users are replaced, so each week's draw uses that week's exposures."""
+    people age and are replaced; the population keeps them, and running totals, up to date."""
 
     def __init__(self, pop, params):
         self.pop = pop
-        self.groups = [(pop.rows_of[kind], params[rate_name]) for kind, rate_name in _RATE.items()]
+        self.groups = [(kind, params[rate_name]) for kind, rate_name in _RATE.items()]
 
     def candidates(self, rng: np.random.Generator, week: int) -> np.ndarray:
+        pop = self.pop
+        pop.advance_exposure(week)
         out = []
-        for rows, rate in self.groups:
-            cum = self.pop.exposure(week, rows)
-            np.cumsum(cum, out=cum)
-            total = cum[-1] if cum.size else 0.0  # an empty group (a prevalence of 0) has no detections
+        for kind, rate in self.groups:
+            total = pop.total_exposure(kind)  # 0 for an empty group (a prevalence of 0): no detections
             k = rng.poisson(rate / WEEKS_PER_YEAR * total)
-            out.append(rows.start + np.searchsorted(cum, rng.random(k) * total))
+            out.append(pop.sample_by_exposure(kind, rng.random(k)))
         return np.concatenate(out)
 
 
