@@ -41,6 +41,13 @@ _BASE = [
     Metric("treatment_entries", "flow", "persons", "Entries into treatment (all routes)"),
     Metric("rehab_admissions", "flow", "persons", "Admissions to residential rehab (all routes)"),
     Metric("new_ocus", "flow", "persons", "People starting opiate/crack use"),
+    Metric(
+        "users_replaced",
+        "flow",
+        "persons",
+        "Cannabis and cocaine users who stopped (or turned 60) and were replaced by new users",
+    ),
+    Metric("ocu_migrants", "flow", "persons", "OCUs who moved out of the force area, each replaced by one moving in"),
     Metric("acquisitive_crimes", "flow", "offences", "Acquisitive offences by OCUs (recorded or not)", "lower"),
     Metric(
         "acquisitive_crimes_recorded", "flow", "offences", "Acquisitive offences by OCUs recorded by police", "lower"

@@ -2,8 +2,8 @@
 
 The weekly order (documented once, here and in docs/ODD.md):
   1. interventions set their levers  2. use and purchase  3. offending  4. policing (possession)
-  5. custody  6. treatment flows  7. overdose and deaths  8. drug market and county lines
-  9. stocks recorded  10. costs and intervention spend.
+  5. custody  6. treatment flows  7. overdose and deaths  8. turnover of cannabis and cocaine users, OCU migration
+  9. drug market and county lines  10. stocks recorded  11. costs and intervention spend.
 """
 
 from __future__ import annotations
@@ -26,6 +26,7 @@ from drugsim.processes.offending import offending
 from drugsim.processes.overdose import overdose
 from drugsim.processes.policing import DetectionSampler, policing
 from drugsim.processes.treatment import treatment
+from drugsim.processes.turnover import ocu_migration, turnover
 from drugsim.processes.use import use_and_purchase
 from drugsim.rng import Streams
 
@@ -123,6 +124,8 @@ class DrugMarketModel(mesa.Model):
         custody(self)
         treatment(self)
         overdose(self)
+        turnover(self)
+        ocu_migration(self)
         self.market.step()
         self._counts = record_stocks(self)
         accounting(self, self._counts, active)

@@ -9,9 +9,10 @@ import numpy as np
 import pytest
 
 from drugsim.calendar import Calendar
+from drugsim.levers import N_LA
 from drugsim.metrics import INDEX
 from drugsim.model import DrugMarketModel
-from drugsim.population import Kind, Status
+from drugsim.population import NEVER, USER_MAX_AGE, USER_MIN_AGE, Kind, Status
 from drugsim.runner import run_one
 from drugsim.scenario import load_scenario, with_changes
 from drugsim.stats import mean_interval
@@ -56,6 +57,8 @@ def step_and_check(scenario, seed: int) -> np.ndarray:
     n = pop.n
     prev = pop.counts_by_status()
     assert prev.sum() == n
+    users = pop.kind != Kind.OCU
+    age0 = pop.age0.copy()
     while m.running:
         m.step()
         w = m.week - 1
@@ -70,7 +73,33 @@ def step_and_check(scenario, seed: int) -> np.ndarray:
         died = r[INDEX["drug_deaths"]].sum() + r[INDEX["deaths_other_causes"]].sum()
         assert counts[Status.DEAD] - prev[Status.DEAD] == died
         # Cannabis and cocaine users never take OCU-only states.
-        other = pop.status[pop.kind != Kind.OCU]
+        other = pop.status[users]
         assert np.isin(other, [Status.USING, Status.DEAD]).all()
+        # Turnover: a cannabis or cocaine user who stops is replaced in the same row (a new person, so a new age),
+        # the only change of identity; the new person has no criminal-justice history yet; prevalence by LA is
+        # kept, so the users alive are last week's less the cocaine users who died.
+        renewed = users & (pop.age0 != age0)
+        assert renewed.sum() == r[INDEX["users_replaced"]].sum()
+        assert not (pop.n_charge[renewed].any() or pop.n_caution[renewed].any() or pop.n_divert[renewed].any())
+        assert (pop.divert_nonengaged_week[renewed] == NEVER).all()
+        assert (pop.kind[users] != Kind.OCU).all()
+        for k, name in ((Kind.COCAINE, "cocaine"), (Kind.CANNABIS, "cannabis")):
+            alive = (pop.kind == k) & (pop.status == Status.USING)
+            np.testing.assert_array_equal(np.bincount(pop.la[alive], minlength=N_LA), m.alive_users[name])
+        age = pop.age(w)[users & (pop.status == Status.USING)]  # ages when turnover ran this week
+        # OCU migration: rows of OCUs who started before this week change person only by a swap with a mover, who
+        # keeps the row's state (a mobile one) and has no history in the force's records. (An OCU who started this
+        # week may move too; their row's age changed anyway.)
+        started_before = np.arange(n) < pop.n_started - new
+        swapped = ~users & started_before & (pop.age0 != age0)
+        assert swapped.sum() <= r[INDEX["ocu_migrants"]].sum() <= swapped.sum() + new
+        assert np.isin(pop.status[swapped], [Status.USING, Status.TREATMENT, Status.ABSTINENT, Status.DEAD]).all()
+        assert not (pop.n_charge[swapped].any() or pop.n_divert[swapped].any() or pop.n_cars[swapped].any())
+        assert age.min() >= USER_MIN_AGE - 1e-3 and age.max() < USER_MAX_AGE + 1e-3
+        # The detection sampler's running exposures are everyone's exposure this week, and its totals add up.
+        np.testing.assert_allclose(pop.expo, pop.exposure(w), rtol=1e-12)
+        for k in Kind:
+            np.testing.assert_allclose(pop.total_exposure(k), pop.expo[pop.rows_of[k]].sum(), rtol=1e-9)
+        age0 = pop.age0.copy()
         prev = counts
     return m.results

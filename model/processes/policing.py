@@ -12,7 +12,7 @@ import numpy as np
 
 from drugsim.calendar import WEEKS_PER_YEAR
 from drugsim.levers import N_LA
-from drugsim.population import ETH_NAMES, Kind, Status
+from drugsim.population import ETH_NAMES, NEVER, Kind, Status
 from drugsim.processes._tables import by_status
 from drugsim.processes.treatment import enter_treatment
 
@@ -24,21 +24,21 @@ _RATE = {
 
 
 class DetectionSampler:
-    """Draws this week's detected people, exposure-weighted, from each substance group."""
+    """Draws this week's detected people, exposure-weighted, from each substance group. Exposures change as
+    people age and are replaced; the population keeps them, and running totals, up to date."""
 
     def __init__(self, pop, params):
-        self.groups = []
-        for kind, rate_name in _RATE.items():
-            rows = np.flatnonzero(pop.kind == kind)
-            cum = np.cumsum(pop.exposure[rows], dtype=np.float64)
-            total = cum[-1] if cum.size else 0.0  # an empty group (a prevalence of 0) has no detections
-            self.groups.append((rows, cum, total, params[rate_name] / WEEKS_PER_YEAR * total))
+        self.pop = pop
+        self.groups = [(kind, params[rate_name]) for kind, rate_name in _RATE.items()]
 
-    def candidates(self, rng: np.random.Generator) -> np.ndarray:
+    def candidates(self, rng: np.random.Generator, week: int) -> np.ndarray:
+        pop = self.pop
+        pop.advance_exposure(week)
         out = []
-        for rows, cum, total, lam in self.groups:
-            k = rng.poisson(lam)
-            out.append(rows[np.searchsorted(cum, rng.random(k) * total)])
+        for kind, rate in self.groups:
+            total = pop.total_exposure(kind)  # 0 for an empty group (a prevalence of 0): no detections
+            k = rng.poisson(rate / WEEKS_PER_YEAR * total)
+            out.append(pop.sample_by_exposure(kind, rng.random(k)))
         return np.concatenate(out)
 
 
@@ -57,7 +57,7 @@ def _add_with_eth(m, metric: str, la: np.ndarray, eth: np.ndarray) -> None:
 def policing(m) -> None:
     pop, p, lv, week = m.pop, m.p, m.levers, m.week
     rng = m.streams["policing"]
-    cand = m.detections.candidates(rng)
+    cand = m.detections.candidates(rng, week)
     # Chance the person is carrying: OCUs in treatment buy (and so carry) less; nobody in prison or rehab.
     carrying = by_status(using=1.0, treatment=p["ost_street_spend_fraction"], hat=p["hat_street_spend_fraction"])
     accept = carrying[pop.status[cand]]
@@ -83,7 +83,9 @@ def policing(m) -> None:
         # Suspected suppliers are eligible for Divert only if the policy extends it to a share of them.
         pwits_p = p["pwits_suspicion_prob"]
         pwits = u[0] < pwits_p * (1.0 - lv.divert_pwits_eligible_share)
-        nonengager = ~pwits & pop.divert_nonengaged[d] & (not lv.divert_second_chance)
+        # A Divert not engaged with counts against the person for a set time (then it is treated as spent).
+        recent = pop.divert_nonengaged_week[d] > week - p["divert_nonengagement_memory_weeks"]
+        nonengager = ~pwits & recent & (not lv.divert_second_chance)
         referred = ~pwits & ~nonengager & (u[1] < p["divert_officer_use_prob"])
         engaged = referred & (u[3] < p["divert_engagement_prob"])
         # Suspected suppliers and earlier non-engagers get a formal outcome.
@@ -95,7 +97,7 @@ def policing(m) -> None:
 
         pop.n_divert[d[referred]] += 1
         pop.divert_until[d[engaged]] = week + int(p["divert_effect_weeks"])
-        pop.divert_nonengaged[d[referred]] = ~engaged[referred]
+        pop.divert_nonengaged_week[d[referred]] = np.where(engaged[referred], NEVER, week)
         ocu_engaged = engaged & (pop.kind[d] == Kind.OCU) & (pop.status[d] == Status.USING)
         enter_treatment(m, d[ocu_engaged & (u[4] < p["divert_treatment_entry_prob"])])
 

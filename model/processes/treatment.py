@@ -290,5 +290,5 @@ def initiation(m) -> None:
     """New OCUs take the next reserve slots (whose LA and demographics were drawn at the start)."""
     n = int(m.streams["initiation"].poisson(m.p["ocu_initiation_per_year"] / WEEKS_PER_YEAR))
     if n:
-        idx = m.pop.start_ocus(n)
+        idx = m.pop.start_ocus(n, m.week)
         m.add("new_ocus", np.bincount(m.pop.la[idx], minlength=N_LA))
