@@ -114,6 +114,8 @@ PARAMETER_LIMITS: dict[str, Limit] = {
     "cltf_winddown_weeks": Limit(1, SIMULATED_WEEKS, "a time constant of at least a week"),
     # Per line, not the whole population: a line is run by a handful of people.
     "runners_per_line_mean": Limit(0, 100, "people working one county line: a hundred is a whole gang"),
+    # The users' age profile is a normal density whose maturing-out hazard divides by the spread squared.
+    "user_age_sd_years": Limit(1, 30, "an age spread of at least a year (the age profile divides by it)"),
     # Per worker, not per person: a referral every day of the year.
     "o2r_referrals_per_staff_year": Limit(0, 365, "a referral by each worker every day of the year"),
 }

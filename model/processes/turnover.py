@@ -28,7 +28,8 @@ def turnover(m) -> None:
         # Few stop in a week, so stops are sampled: each row is hit with the chance of the highest hazard (at
         # 60), as Poisson hits drawn in one go, and a hit stops the person with the ratio of their chance to that
         # one (exact thinning of independent weekly chances).
-        p_max = float(weekly_prob(profile.hazard(np.array(USER_MAX_AGE))))
+        # (Capped below 1 so the number of hits stays finite even at a hazard no plausible range allows.)
+        p_max = min(float(weekly_prob(profile.hazard(np.array(USER_MAX_AGE)))), 1 - 1e-9)
         hits = np.unique(rng.integers(0, size, rng.poisson(-np.log1p(-p_max) * size)))
         age = pop.age0[rows][hits] + years
         stops = hits[rng.random(hits.size) * p_max < weekly_prob(profile.hazard(age))]
