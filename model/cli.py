@@ -606,7 +606,8 @@ def _calibrate(args) -> int:
         f"fitting targets within tolerance: {summary['fitting_within']}/{summary['fitting_n']}; "
         f"holdout: {summary['holdout_within']}/{summary['holdout_n']} ({time.perf_counter() - t0:.0f} s)"
     )
-    print(f"wrote {out}/fitted.toml, accepted_draws.csv, REPORT.md")
+    written = "REPORT.md" if args.report_only else "fitted.toml, accepted_draws.csv, REPORT.md"
+    print(f"wrote {out}/{written}")
     return 0
 
 
