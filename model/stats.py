@@ -8,6 +8,8 @@ beyond what the runs themselves sample.
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 from scipy import stats
 
@@ -29,6 +31,14 @@ def mean_interval(d, confidence: float = CONFIDENCE) -> tuple[float, float, floa
     return mean, float(mean - half), float(mean + half)
 
 
+def _bootstrap(data, statistic, **kwargs):
+    """scipy's bootstrap; only its resamples are used (percentiles taken here, ignoring undefined ratios), so its
+    warning that a degenerate sample has no BCa interval does not apply."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", stats.DegenerateDataWarning)
+        return stats.bootstrap(data, statistic, **kwargs)
+
+
 def _ratio_of_means(num, den, axis=-1):
     n, d = np.mean(num, axis=axis), np.mean(den, axis=axis)
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -45,7 +55,7 @@ def ratio_interval(num, den, seed: int = 0, confidence: float = CONFIDENCE) -> t
     point = float(num.mean() / den.mean())
     if num.size < 2:
         return point, float("nan"), float("nan")
-    res = stats.bootstrap(
+    res = _bootstrap(
         (num, den),
         _ratio_of_means,
         paired=True,
@@ -67,7 +77,7 @@ def ratio_gap_low(num_a, den_a, num_b, den_b, seed: int = 0, confidence: float =
     def gap(na, da, nb, db, axis=-1):
         return _ratio_of_means(na, da, axis) - _ratio_of_means(nb, db, axis)
 
-    res = stats.bootstrap(
+    res = _bootstrap(
         data,
         gap,
         paired=True,
