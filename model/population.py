@@ -418,6 +418,7 @@ class Population:
         self.kit_until[rows] = NEVER
         self.risk_until[rows] = NEVER
         self.risk_mult[rows] = 1.0
+        self.o2r_stage[rows] = O2R_NONE  # no place on a local O2R caseload or waiting list either
 
     def counts_by_status(self) -> np.ndarray:
         return np.bincount(self.status, minlength=len(Status))

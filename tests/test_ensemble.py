@@ -74,14 +74,18 @@ def test_intervals_narrow_as_runs_grow(pair):
     runs = plan(list(pair), n_runs=12)
     with ProcessPoolExecutor(2) as pool:
         results = run_ensemble(runs, pool)
-    widths = {}
-    for n in (3, 12):
-        subset = [r for r in runs if r.seed < n]
+
+    def width(seeds):
+        subset = [r for r in runs if r.seed in seeds]
         t = compare(per_run_totals(list(pair), subset, results), "baseline", ("2020-10-01", "2021-06-30"))
         row = t[(t.scenario == "no_divert") & (t.outcome == "possession_charges")].iloc[0]
         assert row.diff_low > 0  # without Divert, more charges
-        widths[n] = row.diff_high - row.diff_low
-    assert widths[12] < 0.6 * widths[3], widths
+        return row.diff_high - row.diff_low
+
+    # A 3-run interval's width is itself very noisy (its standard deviation comes from 3 values), so the
+    # comparison is with the mean width over the four disjoint sets of 3 runs; theory gives about 0.31.
+    three = np.mean([width(range(k, k + 3)) for k in (0, 3, 6, 9)])
+    assert width(range(12)) < 0.6 * three, (width(range(12)), three)
 
 
 def test_calibration_draws_carry_parameter_uncertainty(pair):

@@ -140,7 +140,7 @@ def test_nrm_referrals_every_year_with_or_without_the_cltf(baseline):
         per_year = yearly(s, r, "nrm_referrals")
         assert (per_year > 0).all(), (s.name, per_year)
         routes = sum(yearly(s, r, f"nrm_referrals_{k}") for k in ("cltf", "policing", "other"))
-        assert np.array_equal(routes, per_year)
+        assert np.allclose(routes, per_year)  # yearly totals share weeks by days: equal up to rounding
 
 
 @pytest.mark.slow  # full-scale paired runs
