@@ -418,27 +418,6 @@ def _validate(args) -> int:
     return status
 
 
-def _calibration_out(args, base_file: Path) -> Path:
-    """Where `calibrate` writes: --out; with --quick, results/calibration-quick; otherwise the calibration folder of
-    the project the base scenario belongs to (the clone, or a folder made by `drugsim init`), never the installed
-    package's read-only copy."""
-    from drugsim.library import LIBRARY_ROOT, SOURCE_TREE, project_root
-
-    if args.out:
-        return Path(args.out)
-    if args.quick:
-        return Path("results/calibration-quick")
-    root = project_root(base_file.parent)
-    if root is None or (root == LIBRARY_ROOT and not SOURCE_TREE):
-        print(
-            "drugsim: calibrate would overwrite the installed package's calibration; give --out FOLDER, or make a "
-            "folder of your own with `drugsim init DIR` and calibrate its scenarios/baseline.toml",
-            file=sys.stderr,
-        )
-        raise _Stop(2)
-    return root / "calibration"
-
-
 def _project_calibration(scenario: str, out: str | None, action: str) -> tuple[Path, Path, Path]:
     """The base scenario file; the calibration folder it reads (its project's: the clone, or a folder made by
     `drugsim init`; the library's for a file outside any project); and the folder it writes: --out if given,
@@ -570,23 +549,22 @@ def _calibrate(args) -> int:
     from drugsim.calibrate import Settings, fit, read_draws, write_fit
     from drugsim.calibration_report import write_report
     from drugsim.ensemble import make_executor
-    from drugsim.library import CALIBRATION_DIR, project_root
-    from drugsim.scenario import ScenarioError, find_scenario, load_scenario
+    from drugsim.scenario import ScenarioError, load_scenario
 
     settings = Settings.quick(args.workers) if args.quick else Settings(workers=args.workers)
     changes = {k: v for k, v in (("trials", args.trials), ("seeds", args.seeds)) if v}
     settings = Settings(**{**settings.__dict__, **changes})
+    # --quick is a first try: it writes beside the user's work, never over the project's fit.
+    out_arg = args.out or ("results/calibration-quick" if args.quick else None)
+    base_file, calibration, out = _project_calibration(args.scenario, out_arg, "calibrate")
     try:
-        base_file = find_scenario(args.scenario)
         base = load_scenario(base_file)
     except ScenarioError as e:
         print(f"drugsim: scenario refused.\n{e}", file=sys.stderr)
         return 2
-    out = _calibration_out(args, base_file)
     # The targets of the base scenario's project (the clone's, or an `init` folder's, where figures may have been
     # added with `drugsim add-targets`); the library's for a scenario outside any project.
-    root = project_root(base_file.parent)
-    targets_file = _calibration_file(root / "calibration" if root else CALIBRATION_DIR, "targets.csv")
+    targets_file = _calibration_file(calibration, "targets.csv")
     if args.report_only and not (out / "fitted.toml").is_file():
         raise _Refuse(f"--report-only: {out} holds no fitted.toml to report on (run drugsim calibrate first)")
     t0 = time.perf_counter()

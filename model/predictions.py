@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import difflib
 import hashlib
 import io
 import math
@@ -171,7 +172,7 @@ def read_published(path: Path, known: set[str]) -> list[Published]:
         where = f"{path}, line {line}"
         fid = row["id"].strip()
         if fid not in known:
-            near = sorted(known, key=lambda k: -_similarity(k, fid))[:3]
+            near = difflib.get_close_matches(fid, sorted(known), n=3, cutoff=0.0)
             raise FiguresError(f"{where}: id {fid!r} is not a registered forecast; did you mean {', '.join(near)}?")
         if any(p.id == fid for p in out):
             raise FiguresError(f"{where}: id {fid!r} is given twice")
@@ -204,12 +205,6 @@ def _number(text: str, what: str, low: float, high: float = math.inf, open_low: 
         bound += f" and at most {high:g}" if high < math.inf else ""
         raise FiguresError(f"{what} = {text}: must be a finite number {bound}")
     return x
-
-
-def _similarity(a: str, b: str) -> float:
-    import difflib
-
-    return difflib.SequenceMatcher(None, a, b).ratio()
 
 
 def interval_score(y: float, low: float, high: float, alpha: float = ALPHA) -> float:

@@ -91,16 +91,17 @@ def test_init_copies_the_library_to_edit_and_never_overwrites(tmp_path, capsys):
     assert (out / "notes.txt").read_text() == "mine"
 
 
-def test_calibrate_never_writes_into_an_installed_package(monkeypatch, capsys):
-    import argparse
-
+@pytest.mark.parametrize("action", ["calibrate", "predict", "add-targets"])
+def test_calibration_is_never_written_into_an_installed_package(monkeypatch, action):
     from drugsim import cli
 
     monkeypatch.setattr(library, "SOURCE_TREE", False)
-    args = argparse.Namespace(out=None, quick=False)
-    with pytest.raises(cli._Stop):
-        cli._calibration_out(args, library.SCENARIO_DIR / "baseline.toml")
-    assert "drugsim init" in capsys.readouterr().err
+    with pytest.raises(cli._Refuse) as refused:
+        cli._project_calibration("baseline", None, action)
+    assert "drugsim init" in str(refused.value) and action in str(refused.value)
+    # With --out it may write elsewhere, still reading the library's own calibration.
+    _, reads, out = cli._project_calibration("baseline", "elsewhere", action)
+    assert reads == library.CALIBRATION_DIR and out.name == "elsewhere"
 
 
 def test_version():
