@@ -146,13 +146,24 @@ def write_predictions(out: Path, table: pd.DataFrame, *, runs: int, draws: int, 
 
 
 def read_predictions(path: Path) -> pd.DataFrame:
-    rows = [row for _, row in _rows(path, PREDICTION_COLUMNS)]
+    """A predictions file (normally written by `drugsim predict`), checked: each row's numbers finite and in
+    order, and its registration date a date, so scoring never meets a value it cannot use."""
+    numbers = ["mean", *(f"p{q:02d}" for q in PERCENTILES)]
+    rows = []
+    for line, row in _rows(path, PREDICTION_COLUMNS):
+        where = f"{path}, line {line} ({row['id'] or 'no id'})"
+        for c in numbers:
+            row[c] = _number(row[c], f"{where}: {c}", low=-math.inf)
+        if not row["p05"] <= row["p95"]:
+            raise FiguresError(f"{where}: p05 = {row['p05']:g} is above p95 = {row['p95']:g}")
+        try:
+            dt.date.fromisoformat(row["written"].strip())
+        except ValueError:
+            raise FiguresError(f"{where}: written = {row['written']!r}: must be a date (YYYY-MM-DD)") from None
+        rows.append(row)
     if not rows:
         raise FiguresError(f"{path}: holds no predictions")
-    table = pd.DataFrame(rows)
-    for c in ["mean", *(f"p{q:02d}" for q in PERCENTILES)]:
-        table[c] = pd.to_numeric(table[c], errors="coerce")
-    return table.set_index("id", drop=False)
+    return pd.DataFrame(rows).set_index("id", drop=False)
 
 
 @dataclass(frozen=True)

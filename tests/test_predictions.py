@@ -201,3 +201,24 @@ def test_the_data_update_workflow_end_to_end(tmp_path, capsys):
     second = read_predictions(cal / "predictions.csv")
     assert second.loc["divert_referrals_2025", "fitted_sha256"] != first.loc["divert_referrals_2025", "fitted_sha256"]
     assert second.loc["divert_referrals_2025", "targets_sha256"] != first.loc["divert_referrals_2025", "targets_sha256"]
+
+
+@pytest.mark.parametrize(
+    "change, message",
+    [
+        ({"p95": "lots"}, "p95 = 'lots': must be a number"),
+        ({"p05": "1e9"}, "is above p95"),
+        ({"written": "x"}, "written"),
+    ],
+)
+def test_a_damaged_predictions_file_is_named_not_scored(tmp_path, change, message):
+    rows = list(csv.DictReader(open(CALIBRATION_DIR / "predictions.csv", encoding="utf-8")))
+    rows[0] |= change
+    path = tmp_path / "predictions.csv"
+    with open(path, "w", newline="", encoding="utf-8") as f:
+        w = csv.DictWriter(f, fieldnames=rows[0].keys())
+        w.writeheader()
+        w.writerows(rows)
+    with pytest.raises(FiguresError) as e:
+        read_predictions(path)
+    assert "line 2" in str(e.value) and message in str(e.value)
