@@ -110,6 +110,7 @@ class PerAgentModel(mesa.Model):
         self.p_other = weekly_prob(p["ocu_other_death_rate_per_year"])
         self.revenue = 0.0
         self.crimes = self.arrests = self.detections = self.overdoses = self.deaths = 0
+        exposure = pop.exposure(0)  # the week-0 police-contact exposure (the benchmark's year does not age anyone)
         for i in range(pop.n):
             Person(
                 self,
@@ -117,7 +118,7 @@ class PerAgentModel(mesa.Model):
                 Status(int(pop.status[i])),
                 bool(pop.opioid[i]),
                 float(pop.offend[i]),
-                float(pop.exposure[i]),
+                float(exposure[i]),
             )
 
     def step(self) -> None:
