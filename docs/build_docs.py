@@ -190,6 +190,13 @@ def commands() -> list[str]:
 if __name__ == "__main__":
     outputs = {HERE / "levers.md": render(), HERE / "validation.md": validation()}
     if "--check" in sys.argv:
-        sys.exit(0 if all(t.exists() and t.read_text() == text for t, text in outputs.items()) else 1)
+        import difflib
+
+        stale = [t for t, text in outputs.items() if not t.exists() or t.read_text() != text]
+        for target in stale:  # show what differs, so a failure on another machine can be read from its log
+            old = target.read_text().splitlines() if target.exists() else []
+            diff = difflib.unified_diff(old, outputs[target].splitlines(), str(target), "regenerated", lineterm="")
+            print("\n".join(list(diff)[:60]), file=sys.stderr)
+        sys.exit(1 if stale else 0)
     for target, text in outputs.items():
         target.write_text(text)

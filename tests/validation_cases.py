@@ -40,7 +40,11 @@ CASES: list[tuple[str, str | bytes, list[str]]] = [
         ["scenario.extends = 'no_such_scenario'", "no such scenario file; looked for"],
     ),
     ("extends outside the project", HEAD + 'extends = "/etc/passwd"\n', ["scenario.extends", "/etc/passwd"]),
-    ("extends a parent folder", HEAD + 'extends = "../../../etc/hosts"\n', ["scenario.extends", "etc/hosts"]),
+    (
+        "extends a parent folder",
+        HEAD + 'extends = "../../../../../../../../../../../../etc/hosts"\n',
+        ["scenario.extends", "etc/hosts"],
+    ),
     ("extends is not text", HEAD + "extends = 3\n", ["scenario.extends", "3"]),
     # [parameters]
     (
