@@ -1,94 +1,258 @@
-"""Budget comparison: given a budget and a period, which levers (and simple two-lever mixes) that fit in it avert
-the most deaths, and which give the most net benefit per £; with 90% intervals over paired runs, and a flag for
-options whose difference from the best is within noise (its paired interval includes zero).
+"""Portfolio optimisation under a budget: how much of each lever to buy, together, for the most of an objective.
+
+A portfolio is a dose of each lever (`DOSES`: HAT places, officers carrying naloxone, take-home naloxone, more
+years of County Lines Taskforce funding, O2R staff, Divert's options), applied to the base scenario from 2026.
+Optuna's TPE sampler proposes portfolios; each is run on the same PSA draws and seeds as the base (common random
+numbers), appraised (`drugsim.appraisal`), and scored by the mean of the chosen objective over the draws, subject to
+its mean extra public spending over the period staying within the budget (Optuna's constraint handling: a
+portfolio over budget is infeasible, not merely penalised). A portfolio whose committed spend alone exceeds the
+budget is refused before it is run.
+
+The result: the best portfolio within the budget; the efficient frontier (the portfolios tried that no other beats
+on both spend and objective); and, for the best few within budget, the probability that each is the best, i.e.
+the share of PSA draws in which it has the highest objective among them.
 """
 
 from __future__ import annotations
 
-import itertools
-import tomllib
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass
 
+import numpy as np
 import pandas as pd
 
-from drugsim.compare import COSTS_AVOIDED, SPENDING
+from drugsim.appraisal_options import OBJECTIVES
+from drugsim.costs import committed_spend
+from drugsim.parameters import geography
 from drugsim.scenario import ResolvedScenario, with_changes
-from drugsim.stats import mean_interval, ratio_gap_low, ratio_interval
 
-#: Library scenarios that are funded policy options (stress tests, the baseline and ready-made packages are not).
-DEFAULT_OPTIONS = (
-    "hat_pilot",
-    "hat_scaled",
-    "naloxone_all_frontline_officers",
-    "naloxone_take_home",
-    "cltf_extended_2028",
-    "cltf_permanent",
-    "o2r_forcewide",
-    "asset_reinvestment",
+#: When a portfolio's doses begin (the policy window the product informs: funding from 2026).
+FROM = dt.date(2026, 4, 1)
+
+
+def _split(total: float, column: str, whole: bool = True) -> dict[str, float]:
+    """A force-wide amount split across the local authorities in proportion to a geography column."""
+    share = geography().column(column)
+    share = share / share.sum()
+    amounts = share * total
+    if whole:  # largest remainders, so the parts add up to the whole
+        floor = np.floor(amounts)
+        extra = int(round(total - floor.sum()))
+        floor[np.argsort(-(amounts - floor))[:extra]] += 1
+        amounts = floor
+    return {area: float(a) for area, a in zip(_ids(), amounts, strict=True)}
+
+
+def _ids() -> list[str]:
+    return list(geography().ids)
+
+
+def _hat(base: ResolvedScenario, places: float) -> dict:
+    if places <= 0:
+        return {}
+    places_by_area = {a: int(v) for a, v in _split(places, "ocu_count").items()}
+    return {"hat": {"enabled": True, "start": FROM, "places": places_by_area}}
+
+
+def _officers(base: ResolvedScenario, extra: float) -> dict:
+    if extra <= 0:
+        return {}
+    cfg = base.interventions["naloxone_officers"]
+    level = {a: 0.0 for a in _ids()}
+    for entry in sorted(cfg.schedule, key=lambda e: e.date):
+        level[entry.area] = entry.amount
+    add = [{"date": FROM, "area": a, "amount": int(level[a] + v)} for a, v in _split(extra, "population_2019").items()]
+    old = [{"date": e.date, "area": e.area, "amount": e.amount} for e in cfg.schedule]
+    return {"naloxone_officers": {"schedule": old + add}}
+
+
+def _take_home(base: ResolvedScenario, on: float) -> dict:
+    if on < 0.5:
+        return {}
+    coverage = {a: 0.8 for a in _ids()}  # as the library's naloxone_take_home: staff in 80% of hostels
+    return {"naloxone_take_home": {"start": FROM}, "naloxone_hostels": {"start": FROM, "coverage": coverage}}
+
+
+def _cltf(base: ResolvedScenario, years: float) -> dict:
+    if years <= 0:
+        return {}
+    end = base.interventions["cltf"].end
+    new_end = min(end + dt.timedelta(days=round(365.25 * years)), base.end)
+    return {"cltf": {"end": new_end}}
+
+
+def _o2r(base: ResolvedScenario, extra: float) -> dict:
+    if extra <= 0:
+        return {}
+    cfg = base.interventions["o2r"]
+    level = {a: 0.0 for a in _ids()}
+    for entry in sorted(cfg.schedule, key=lambda e: e.date):
+        level[entry.area] = entry.amount
+    add = [{"date": FROM, "area": a, "amount": level[a] + v} for a, v in _split(extra, "ocu_count").items() if v > 0]
+    old = [{"date": e.date, "area": e.area, "amount": e.amount} for e in cfg.schedule]
+    return {"o2r": {"schedule": old + add}}
+
+
+def _divert(base: ResolvedScenario, share: float) -> dict:
+    return {"divert": {"pwits_eligible_share": float(share)}} if share > 0 else {}
+
+
+@dataclass(frozen=True)
+class Dose:
+    """One lever's dose: its range and step, and what a dose changes in the base scenario's interventions."""
+
+    name: str
+    label: str
+    low: float
+    high: float
+    step: float
+    changes: Callable[[ResolvedScenario, float], dict]
+
+
+DOSES = (
+    Dose("hat_places", "Heroin-assisted treatment places (force-wide, split by OCUs)", 0, 600, 50, _hat),
+    Dose("naloxone_officers", "More officers carrying naloxone (split by population)", 0, 3000, 250, _officers),
+    Dose("take_home_naloxone", "Take-home naloxone and hostel provision (0 no, 1 yes)", 0, 1, 1, _take_home),
+    Dose("cltf_years", "Years of CLTF funding beyond April 2026", 0, 4.75, 0.25, _cltf),
+    Dose("o2r_staff", "More Offender to Rehab staff (split by OCUs)", 0, 12, 1, _o2r),
+    Dose("divert_pwits_share", "Share of possession-with-intent cases Divert may take", 0, 1, 0.25, _divert),
 )
 
 
-def own_changes(s: ResolvedScenario) -> dict:
-    """What a scenario file itself changes (its parameters and interventions, without what it extends)."""
-    raw = tomllib.loads(s.files[0][1])
-    return {k: raw[k] for k in ("parameters", "interventions") if k in raw}
+def portfolio(base: ResolvedScenario, doses: dict[str, float], name: str = "portfolio") -> ResolvedScenario:
+    """The base scenario with each lever at its dose (a dose of zero leaves the lever as the base has it)."""
+    changes: dict = {}
+    for dose in DOSES:
+        changes.update(dose.changes(base, doses.get(dose.name, 0.0)))
+    return with_changes(base, {"interventions": changes}, name=name) if changes else with_changes(base, {}, name=name)
 
 
-def mixes(options: list[ResolvedScenario], spend: dict[str, float], budget: float) -> list[ResolvedScenario]:
-    """Two-lever mixes of affordable options whose summed spend fits the budget and which touch different levers."""
-    out = []
-    for a, b in itertools.combinations(options, 2):
-        ca, cb = own_changes(a), own_changes(b)
-        if set(ca.get("interventions", {})) & set(cb.get("interventions", {})):
-            continue
-        if set(ca.get("parameters", {})) & set(cb.get("parameters", {})):
-            continue
-        if spend[a.name] + spend[b.name] <= budget:
-            out.append(with_changes(a, cb, name=f"{a.name}_and_{b.name}"[:64]))
-    return out
+def committed(base: ResolvedScenario, scenario: ResolvedScenario, start: str, end: str) -> float:
+    """Extra spending a portfolio commits in advance over the period's years (places, staff, funding), against
+    the base: known before any run, so a portfolio already over budget need not be run."""
+    years = range(int(start[:4]), int(end[:4]) + 1)
+    extra = committed_spend(scenario).sum(axis=1) - committed_spend(base).sum(axis=1)
+    return float(extra.reindex(years, fill_value=0.0).sum())
 
 
-def rank(per_run: dict[str, pd.DataFrame], base: str, budget: float) -> pd.DataFrame:
-    """One row per option with spend, deaths averted and net benefit per £ (each with a 90% interval), the ranks,
-    and whether each option's deaths averted and net benefit per £ are within noise of the best option's."""
-    b = per_run[base]
-    rows, averted, benefit = [], {}, {}
-    for name, alt in per_run.items():
-        if name == base:
-            continue
-        spend = sum(alt[c] - b[c] for c in SPENDING).to_numpy()
-        avoided = sum(b[c] - alt[c] for c in COSTS_AVOIDED).to_numpy()
-        averted[name] = (b["drug_deaths"] - alt["drug_deaths"]).to_numpy()
-        benefit[name] = avoided - spend
-        s, s_lo, s_hi = mean_interval(spend)
-        d, d_lo, d_hi = mean_interval(averted[name])
-        r, r_lo, r_hi = ratio_interval(benefit[name], spend)
-        rows.append(
-            dict(
-                option=name,
-                spend_gbp=s,
-                spend_low=s_lo,
-                spend_high=s_hi,
-                within_budget=s <= budget,
-                deaths_averted=d,
-                deaths_averted_low=d_lo,
-                deaths_averted_high=d_hi,
-                net_benefit_per_gbp=r,
-                net_benefit_per_gbp_low=r_lo,
-                net_benefit_per_gbp_high=r_hi,
+def label(doses: dict[str, float]) -> str:
+    """A portfolio in words, e.g. 'hat_places 300 + cltf_years 2.5' ('nothing' when every dose is zero)."""
+    parts = [f"{d.name} {doses[d.name]:g}" for d in DOSES if doses.get(d.name, 0) > 0]
+    return " + ".join(parts) or "nothing"
+
+
+def frontier(trials: pd.DataFrame, objective: str) -> pd.DataFrame:
+    """The efficient frontier: the portfolios tried that no other tried portfolio beats on both spend (lower) and
+    the objective (higher), in order of spend."""
+    t = trials.sort_values(["spend_gbp", objective], ascending=[True, False])
+    best, keep = -np.inf, []
+    for i, row in t.iterrows():
+        if row[objective] > best:
+            keep.append(i)
+            best = row[objective]
+    return t.loc[keep].reset_index(drop=True)
+
+
+def probability_best(per_draw: dict[str, np.ndarray]) -> dict[str, float]:
+    """For each candidate, the share of PSA draws in which its objective is the highest of the candidates."""
+    names = list(per_draw)
+    values = np.stack([per_draw[n] for n in names])
+    best = np.argmax(values, axis=0)
+    return {n: float((best == i).mean()) for i, n in enumerate(names)}
+
+
+@dataclass
+class Search:
+    """What a portfolio search needs: the base, the PSA draws every portfolio is run on, where runs go, and the
+    budget, objective and period."""
+
+    base: ResolvedScenario
+    draws: pd.DataFrame
+    budget: float
+    objective: str
+    period: tuple[str, str]
+    run: Callable[[list[ResolvedScenario]], list[list[np.ndarray]]]  # scenarios -> per scenario, runs in draw order
+    settings: object = None
+
+
+def optimise(search: Search, trials: int, seed: int = 0, progress: Callable[[int, int], None] | None = None):
+    """Search portfolios with Optuna; returns (every portfolio tried, one row each; per-draw objective values of
+    each portfolio run)."""
+    import optuna
+
+    from drugsim import appraisal
+    from drugsim.calendar import Calendar
+    from drugsim.compare import SPENDING, period_weeks, totals
+
+    optuna.logging.set_verbosity(optuna.logging.WARNING)
+    base = search.base
+    settings = search.settings or appraisal.Settings()
+    column = OBJECTIVES[search.objective][0]
+    cal = Calendar(base.start, base.end)
+    weeks = period_weeks(base, *search.period)
+    params = [{**base.params, **row} for row in search.draws.to_dict(orient="records")]
+    (base_runs,) = search.run([base])
+    base_spend = np.array([sum(totals(a, weeks, SPENDING).values()) for a in base_runs])
+    rows: dict[str, dict] = {}
+    per_draw: dict[str, np.ndarray] = {}
+
+    def evaluate(doses: dict[str, float]) -> dict:
+        key = label(doses)
+        if key in rows:
+            return rows[key]
+        scenario = portfolio(base, doses, name=f"portfolio_{len(rows)}")
+        row = {"portfolio": key, **doses, "committed_gbp": committed(base, scenario, *search.period)}
+        if row["committed_gbp"] > search.budget:  # over budget before any use-based spend: not run
+            row |= {"spend_gbp": row["committed_gbp"], "objective": np.nan, "low": np.nan, "high": np.nan, "run": False}
+        else:
+            (arrays,) = search.run([scenario])
+            spend = np.array([sum(totals(a, weeks, SPENDING).values()) for a in arrays]) - base_spend
+            values = np.array(
+                [
+                    appraisal.appraise_pair(b, a, p, cal, search.period, settings)[column]
+                    for b, a, p in zip(base_runs, arrays, params, strict=True)
+                ]
             )
-        )
-    table = pd.DataFrame(rows)
-    fits = table[table.within_budget]
-    if fits.empty:
-        return table
-    best_d = fits.sort_values("deaths_averted", ascending=False).option.iloc[0]
-    best_r = fits.sort_values("net_benefit_per_gbp", ascending=False).option.iloc[0]
-    table["rank_deaths_averted"] = table.deaths_averted.where(table.within_budget).rank(ascending=False)
-    table["rank_net_benefit_per_gbp"] = table.net_benefit_per_gbp.where(table.within_budget).rank(ascending=False)
-    # Paired differences against the best option: within noise if the 90% interval includes zero.
-    table["deaths_within_noise_of_best"] = [mean_interval(averted[best_d] - averted[o])[1] <= 0 for o in table.option]
-    spend_of = {o: sum(per_run[o][c] - b[c] for c in SPENDING).to_numpy() for o in table.option}
-    table["benefit_per_gbp_within_noise_of_best"] = [
-        ratio_gap_low(benefit[best_r], spend_of[best_r], benefit[o], spend_of[o]) <= 0 for o in table.option
-    ]
-    return table.sort_values(["within_budget", "deaths_averted"], ascending=[False, False]).reset_index(drop=True)
+            per_draw[key] = values
+            lo, hi = np.percentile(values, [5, 95])
+            row |= {
+                "spend_gbp": float(spend.mean()),
+                "objective": float(values.mean()),
+                "low": lo,
+                "high": hi,
+                "run": True,
+            }
+        row["within_budget"] = row["spend_gbp"] <= search.budget
+        rows[key] = row
+        if progress:
+            progress(len(rows), trials)
+        return row
+
+    def trial_value(trial) -> float:
+        doses = {d.name: trial.suggest_float(d.name, d.low, d.high, step=d.step) for d in DOSES}
+        row = evaluate(doses)
+        trial.set_constraint("over_budget_gbp", row["spend_gbp"] - search.budget)  # feasible when <= 0
+        return row["objective"] if row["run"] else 0.0
+
+    sampler = optuna.samplers.TPESampler(seed=seed, n_startup_trials=min(10, trials))
+    study = optuna.create_study(direction="maximize", sampler=sampler)
+    # Start from nothing and from each lever alone at its middle dose, so every lever is seen early.
+    study.enqueue_trial({d.name: d.low for d in DOSES})
+    for d in DOSES:
+        middle = d.low + round((d.high - d.low) / 2 / d.step) * d.step
+        study.enqueue_trial({e.name: (middle if e is d else e.low) for e in DOSES})
+    study.optimize(trial_value, n_trials=trials)
+    table = pd.DataFrame(list(rows.values())).rename(columns={"objective": search.objective})
+    return table, per_draw
+
+
+def decide(table: pd.DataFrame, per_draw: dict[str, np.ndarray], objective: str, top: int = 5) -> pd.DataFrame:
+    """The portfolios tried, best first within the budget, with P(best) among the best few within budget."""
+    fits = table[table.within_budget & table.run].sort_values(objective, ascending=False)
+    leaders = fits.portfolio.head(top).tolist()
+    chances = probability_best({k: per_draw[k] for k in leaders}) if leaders else {}
+    out = table.assign(p_best=table.portfolio.map(chances))
+    return out.sort_values(["within_budget", objective], ascending=[False, False], na_position="last").reset_index(
+        drop=True
+    )

@@ -167,12 +167,41 @@ def _progress_bar(label: str):
     return update
 
 
+def _psa_draws(args, scenarios, n: int):
+    """The PSA's draws for these scenarios (every uncertain parameter they do not set themselves, and the fitted
+    ones from the calibration's accepted draws), checked before the first run."""
+    from drugsim import psa
+    from drugsim.calibrate import read_draws
+    from drugsim.limits import people_problem
+
+    chosen = psa.scenario_choices(scenarios)
+    params = psa.uncertain_parameters(exclude=chosen)
+    fitted = [{k: v for k, v in d.items() if k not in chosen} for d in read_draws()]
+    frame = psa.sample(n, params, seed=args.psa_seed, sampler=args.sampler, widen=args.widen, fitted=fitted)
+    for i, draw in enumerate(psa.draw_dicts(frame)):
+        for s in scenarios:
+            if problem := people_problem({**s.params, **draw}):
+                raise _Refuse(f"PSA draw {i} for {s.name}: {problem}; narrow --widen")
+    return params, frame
+
+
+def _appraisal_settings(args):
+    from drugsim.appraisal import Settings
+
+    try:
+        return Settings(price_year=args.price_year, life_value=args.life_value)
+    except ValueError as e:
+        raise _Refuse(f"--price-year {args.price_year}: {e}") from None
+
+
 def _compare(args) -> int:
     import shutil
 
     import pandas as pd
 
-    from drugsim.compare import compare, paired_totals
+    from drugsim import appraisal, psa
+    from drugsim.calendar import Calendar
+    from drugsim.compare import compare, paired_totals, per_scenario
     from drugsim.ensemble import make_executor, plan, run_ensemble
     from drugsim.results import manifest
     from drugsim.runner import tidy
@@ -180,21 +209,65 @@ def _compare(args) -> int:
     scenarios = _load(args.scenarios)
     if len(scenarios) < 2:
         raise _Refuse("compare needs a base and at least one other scenario (e.g. compare baseline hat_pilot)")
+    use_psa = not args.fixed
+    if use_psa and args.draws:
+        raise _Refuse(
+            "--draws samples calibration draws with parameters otherwise fixed: add --fixed (a PSA takes them itself)"
+        )
+    settings = _appraisal_settings(args)
+    n = args.psa or args.seeds
     start, end, out, store, draws = _ensemble_setup(args, scenarios)
-    runs = plan(scenarios, args.seeds, args.draws)
+    if use_psa:
+        uncertain, frame = _psa_draws(args, scenarios, n)
+        draws = psa.draw_dicts(frame)
+        runs = plan(scenarios, n, n, draws=f"psa{psa.fingerprint(frame)}_")
+    else:
+        runs = plan(scenarios, n, args.draws)
     t0 = time.perf_counter()
     try:
         with make_executor(args.workers, args.dask) as pool:
-            results = run_ensemble(runs, pool, store, draws, progress=_progress_bar("runs"))
+            # A PSA keeps only force-wide weekly series (every outcome and the appraisal's inputs): a thousand
+            # full runs would not fit in memory.
+            reduce = psa.force_wide if use_psa else None
+            results = run_ensemble(runs, pool, store, draws, progress=_progress_bar("runs"), reduce=reduce)
     except KeyboardInterrupt:
         return _interrupted(store)
     wall = time.perf_counter() - t0
     per_run = paired_totals(scenarios, runs, results, start, end)
-    frames = [tidy(r.scenario, r.seed, results[r.key]).assign(draw=-1 if r.draw is None else r.draw) for r in runs]
-    table = compare(per_run, scenarios[0].name, (start, end))
-    meta = manifest(scenarios[0], [r.seed for r in runs if r.scenario is scenarios[0]], wall, sum(map(len, frames)))
+    table = compare(per_run, scenarios[0].name, (start, end), psa=use_psa)
+    base = scenarios[0]
+    run_params = [
+        {**base.params, **(draws[r.draw % len(draws)] if r.draw is not None else {})}
+        for r in runs
+        if r.scenario is base
+    ]
+    apprs = appraisal.appraise(
+        per_scenario(scenarios, runs, results),
+        run_params,
+        base.name,
+        Calendar(base.start, base.end),
+        (start, end),
+        settings,
+    )
+    extra = {
+        "comparison.csv": table.to_csv(index=False),
+        "appraisal.csv": appraisal.summary(apprs, use_psa).to_csv(index=False),
+        "ceac.csv": appraisal.ceac(apprs, base.name).to_csv(index=False),
+    }
+    if use_psa:
+        net_benefit = pd.DataFrame({base.name: 0.0, **{k: v["societal:npv"] for k, v in apprs.items()}})
+        extra["evppi.csv"] = psa.evppi(net_benefit, frame, psa.groups_of(frame)).to_csv(index=False)
+        extra["psa_parameters.csv"] = psa.describe(uncertain).to_csv(index=False)
+        extra["psa_draws.csv"] = frame.to_csv(index_label="draw")
+        rows = pd.concat([f.assign(scenario=name, run=range(len(f))) for name, f in per_run.items()], ignore_index=True)
+    else:
+        rows = pd.concat(
+            [tidy(r.scenario, r.seed, results[r.key]).assign(draw=-1 if r.draw is None else r.draw) for r in runs],
+            ignore_index=True,
+        )
+    meta = manifest(base, [r.seed for r in runs if r.scenario is base], wall, len(rows))
     meta["comparison"] = {
-        "base": scenarios[0].name,
+        "base": base.name,
         "scenarios": [
             {
                 "name": s.name,
@@ -205,49 +278,44 @@ def _compare(args) -> int:
             for s in scenarios
         ],
         "period": [start, end],
-        "runs_per_scenario": args.seeds,
+        "runs_per_scenario": n,
         "draws": args.draws,
+        "psa": {"draws": n, "sampler": args.sampler, "seed": args.psa_seed, "widen": args.widen} if use_psa else None,
+        "appraisal": {"price_year": settings.price_year, "life_value": settings.life_value},
         "executor": args.dask or f"local processes ({args.workers or os.cpu_count()})",
     }
-    _write(
-        out,
-        pd.concat(frames, ignore_index=True),
-        meta,
-        args.overwrite,
-        extra={"comparison.csv": table.to_csv(index=False)},
-    )
+    _write(out, rows, meta, args.overwrite, extra=extra)
     shutil.rmtree(store.folder, ignore_errors=True)
-    headline = [
-        "drug_deaths",
-        "acquisitive_crimes",
-        "active_county_lines",
-        "intervention_spend_gbp",
-        "net_benefit_gbp",
-        "cost_per_death_averted_gbp",
-    ]
-    show = table[table.outcome.isin(headline) & (table.scenario != scenarios[0].name)]
+    files = ", ".join(extra) + ", results.parquet and manifest.json"
     if args.json:
         _print_json(
             {
                 "runs": len(runs),
                 "wall_time_seconds": round(wall, 3),
                 "period": [start, end],
-                "base": scenarios[0].name,
+                "base": base.name,
                 "out": str(out),
+                "interval": table.interval.iloc[0],
                 "comparison": table.to_dict(orient="records"),
+                "appraisal": appraisal.summary(apprs, use_psa).to_dict(orient="records"),
             }
         )
         return 0
     if args.quiet:
-        print(f"wrote {out}/comparison.csv, results.parquet and manifest.json")
+        print(f"wrote {out}/{files}")
         return 0
-    with pd.option_context("display.width", 200, "display.float_format", "{:,.1f}".format):
+    headline = ["drug_deaths", "acquisitive_crimes", "active_county_lines", "criminal_records"]
+    show = table[table.outcome.isin(headline) & (table.scenario != base.name)]
+    cols = ["scenario", "outcome", "diff_mean", "diff_low", "diff_high", "p_better"]
+    with pd.option_context("display.width", 200, "display.float_format", "{:,.2f}".format):
+        print(f"{len(runs)} runs in {wall:.0f} s; {start} to {end}; against {base.name}; {table.interval.iloc[0]}:")
+        print(show[cols].to_string(index=False))
         print(
-            f"{len(runs)} runs in {wall:.0f} s; {start} to {end}; differences against {scenarios[0].name} "
-            "with 90% intervals:"
+            f"\nAppraisal, £m ({settings.price_year} prices, discounted to {start[:4]}; a death averted valued "
+            f"by {settings.life_value.upper()}); mean [90% interval], P(positive):"
         )
-        print(show[["scenario", "outcome", "diff_mean", "diff_low", "diff_high"]].to_string(index=False))
-    print(f"wrote {out}/comparison.csv, results.parquet and manifest.json")
+        print(appraisal.headline(appraisal.summary(apprs, use_psa)).to_string())
+    print(f"wrote {out}/{files}")
     return 0
 
 
@@ -256,57 +324,65 @@ def _budget(args) -> int:
 
     import pandas as pd
 
-    from drugsim.budget import DEFAULT_OPTIONS, mixes, rank
-    from drugsim.compare import SPENDING, paired_totals
+    from drugsim import psa
+    from drugsim.appraisal_options import OBJECTIVES
+    from drugsim.budget import Search, decide, frontier, optimise
     from drugsim.ensemble import make_executor, plan, run_ensemble
     from drugsim.results import manifest
 
-    base, *options = _load([args.base or "baseline", *(args.options or DEFAULT_OPTIONS)])
-    start, end, out, store, draws = _ensemble_setup(args, [base, *options])
+    _need("calibrate", "budget (Optuna searches the portfolios)")
+    (base,) = _load([args.base or "baseline"])
+    settings = _appraisal_settings(args)
+    if args.period[1] < "2026-04-01":
+        raise _Refuse(f"--period {' to '.join(args.period)}: portfolios start in April 2026; give a period past it")
+    start, end, out, store, _ = _ensemble_setup(args, [base])
+    uncertain, frame = _psa_draws(args, [base], args.seeds)
+    draws, tag = psa.draw_dicts(frame), f"psa{psa.fingerprint(frame)}_"
     t0 = time.perf_counter()
+
     try:
         with make_executor(args.workers, args.dask) as pool:
-            singles = [base, *options]
-            runs = plan(singles, args.seeds, args.draws)
-            results = run_ensemble(runs, pool, store, draws, progress=_progress_bar("single levers"))
-            per_run = paired_totals(singles, runs, results, start, end)
-            spend = {
-                o.name: float(sum(per_run[o.name][c] - per_run[base.name][c] for c in SPENDING).mean()) for o in options
-            }
-            mixed = mixes([o for o in options if spend[o.name] <= args.budget], spend, args.budget)
-            if mixed:
-                mix_runs = plan([base, *mixed], args.seeds, args.draws)
-                results.update(run_ensemble(mix_runs, pool, store, draws, progress=_progress_bar("mixes")))
-                per_run.update(paired_totals(mixed, mix_runs, results, start, end))
+
+            def run(scenarios):
+                runs = plan(scenarios, args.seeds, args.seeds, draws=tag)
+                results = run_ensemble(runs, pool, store, draws, reduce=psa.force_wide)
+                return [[results[r.key] for r in runs if r.scenario is s] for s in scenarios]
+
+            search = Search(base, frame, args.budget, args.objective, (start, end), run, settings)
+            table, per_draw = optimise(search, args.trials, seed=args.psa_seed, progress=_progress_bar("portfolios"))
     except KeyboardInterrupt:
         return _interrupted(store)
-    table = rank(per_run, base.name, args.budget)
-    meta = manifest(base, list(range(args.seeds)), time.perf_counter() - t0, 0)
+    table = decide(table, per_draw, args.objective)
+    front = frontier(table[table.run], args.objective)
+    wall = time.perf_counter() - t0
+    meta = manifest(base, list(range(args.seeds)), wall, 0)
     meta["results"] = {"file": "budget.csv", "rows": len(table)}
     meta["budget"] = {
         "budget_gbp": args.budget,
+        "objective": args.objective,
         "period": [start, end],
-        "runs_per_option": args.seeds,
-        "draws": args.draws,
-        "options": [o.name for o in options],
-        "mixes": [m.name for m in mixed],
+        "trials": args.trials,
+        "psa_draws_per_portfolio": args.seeds,
+        "appraisal": {"price_year": settings.price_year, "life_value": settings.life_value},
     }
-    _write(out, None, meta, args.overwrite, extra={"budget.csv": table.to_csv(index=False)})
+    extra = {
+        "budget.csv": table.to_csv(index=False),
+        "frontier.csv": front.to_csv(index=False),
+        "psa_draws.csv": frame.to_csv(index_label="draw"),
+    }
+    _write(out, None, meta, args.overwrite, extra=extra)
     shutil.rmtree(store.folder, ignore_errors=True)
-    cols = [
-        "option",
-        "spend_gbp",
-        "deaths_averted",
-        "deaths_averted_low",
-        "deaths_averted_high",
-        "deaths_within_noise_of_best",
-        "net_benefit_per_gbp",
-        "benefit_per_gbp_within_noise_of_best",
-    ]
-    with pd.option_context("display.width", 220, "display.float_format", "{:,.1f}".format):
-        print(f"Budget £{args.budget:,.0f}, {start} to {end}, {args.seeds} paired runs per option. Options that fit:")
-        print(table[table.within_budget][[c for c in cols if c in table]].to_string(index=False))
-    print(f"wrote {out}/budget.csv and manifest.json")
+    best = table[table.within_budget & table.run].head(5)
+    what = OBJECTIVES[args.objective][1]
+    with pd.option_context("display.width", 220, "display.float_format", "{:,.2f}".format):
+        print(
+            f"Budget £{args.budget:,.0f} over {start} to {end}; objective: {what}; {len(table)} portfolios tried, "
+            f"each on {args.seeds} PSA draws, in {wall:.0f} s. The best within budget:"
+        )
+        print(best[["portfolio", "spend_gbp", args.objective, "low", "high", "p_best"]].to_string(index=False))
+        print("Efficient frontier (spend against objective):")
+        print(front[["portfolio", "spend_gbp", args.objective]].to_string(index=False))
+    print(f"wrote {out}/budget.csv, frontier.csv, psa_draws.csv and manifest.json")
     return 0
 
 
@@ -749,6 +825,39 @@ def _ensemble_options(parser, seeds: int = 10, seeds_help: str = "paired runs pe
     parser.add_argument("--overwrite", action="store_true", help="replace an existing results folder")
 
 
+def _psa_options(parser) -> None:
+    """A comparison's probabilistic sensitivity analysis (the default) or fixed parameters."""
+    parser.add_argument(
+        "--psa", type=RUNS, metavar="N", help="N PSA draws, one run each (default: --seeds draws); see --fixed"
+    )
+    parser.add_argument(
+        "--fixed",
+        action="store_true",
+        help="hold parameters at the table's values (intervals are then of the mean, over seeds only)",
+    )
+    _psa_design_options(parser)
+
+
+def _psa_design_options(parser) -> None:
+    """The PSA's design and the appraisal's settings."""
+    from drugsim.appraisal_options import LIFE_VALUES
+
+    parser.add_argument("--sampler", choices=["lhs", "sobol"], default="lhs", help="PSA design (default lhs)")
+    parser.add_argument("--psa-seed", type=SEED, default=0, help="seed of the PSA design (default 0)")
+    parser.add_argument(
+        "--widen",
+        type=_bounded(float, 0, 10),
+        default=1.0,
+        help="stretch every parameter's range about its value by this factor (default 1: the table's ranges)",
+    )
+    parser.add_argument(
+        "--price-year", type=_bounded(int, 2000, 2100), default=2024, help="price base year (default 2024)"
+    )
+    parser.add_argument(
+        "--life-value", choices=list(LIFE_VALUES), default="qaly", help="value a death averted by QALYs or by VPF"
+    )
+
+
 def _output_options(parser, json_: bool = True) -> None:
     """--quiet, and --json where a command has a result worth scripting against."""
     parser.add_argument("-q", "--quiet", action="store_true", help="no progress bars or tables; only what was written")
@@ -758,6 +867,7 @@ def _output_options(parser, json_: bool = True) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     from drugsim._version import __version__
+    from drugsim.appraisal_options import OBJECTIVES
 
     ap = argparse.ArgumentParser(prog="drugsim", description=__doc__)
     ap.add_argument("--version", action="version", version=f"drugsim {__version__}")
@@ -778,13 +888,16 @@ def main(argv: list[str] | None = None) -> int:
     cmp_ = sub.add_parser("compare", help="paired ensembles of scenarios against the first, with economics")
     cmp_.add_argument("scenarios", nargs="+", help="BASE OTHER ... (files or library names, e.g. baseline hat_pilot)")
     _ensemble_options(cmp_)
+    _psa_options(cmp_)
     _output_options(cmp_)
     cmp_.set_defaults(func=_compare)
     bud = sub.add_parser("budget", help="rank levers and two-lever mixes that fit a budget over a period")
     bud.add_argument("--budget", type=_bounded(float, 1, 1e11), required=True, help="budget in GBP over the period")
-    bud.add_argument("--options", nargs="+", help="option scenario files (default: the library's funded levers)")
     bud.add_argument("--base", help="base scenario (default: the library's baseline)")
-    _ensemble_options(bud)
+    bud.add_argument("--objective", choices=list(OBJECTIVES), default="qalys", help="what to maximise (default qalys)")
+    bud.add_argument("--trials", type=RUNS, default=30, help="portfolios to try (default 30)")
+    _ensemble_options(bud, seeds=6, seeds_help="PSA draws each portfolio is run on")
+    _psa_design_options(bud)
     _output_options(bud, json_=False)
     bud.set_defaults(func=_budget)
     cal = sub.add_parser("calibrate", help="fit the free parameters to the reports' fitting targets")

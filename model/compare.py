@@ -2,8 +2,17 @@
 intervals, and the economic measures (spend, costs avoided, net social benefit, cost per death and per crime
 averted, return per £1) as outcomes in the same table.
 
-Intervals are for the mean difference: a Student t-interval over paired runs for differences, and a bootstrap
-over runs for ratios. They narrow as runs are added; with calibration draws they carry parameter uncertainty too.
+Two kinds of interval, named in the table's `interval` column:
+
+- with a probabilistic sensitivity analysis (each run draws every uncertain parameter, `drugsim.psa`), `diff_low`
+  and `diff_high` are the 5th and 95th percentiles of the paired differences across draws: a prediction interval
+  that carries what we do not know about the parameters as well as run-to-run chance. It does not narrow as runs
+  are added. This is the default for the headline numbers;
+- with parameters fixed, they are the interval of the mean difference (a Student t-interval over paired runs),
+  which says how sure we are of the average difference *given* the parameters, and narrows as runs are added.
+
+`mean_low`-`mean_high` is always the interval of the mean, and `p_better` the share of paired runs in which the
+scenario is better than the base (in the outcome's better direction).
 """
 
 from __future__ import annotations
@@ -106,19 +115,42 @@ def _economics(base: pd.DataFrame, alt: pd.DataFrame) -> pd.DataFrame:
     )
 
 
-def compare(per_run: dict[str, pd.DataFrame], base: str, period: tuple[str, str]) -> pd.DataFrame:
+#: The two kinds of interval (see the module's docstring).
+INTERVALS = {
+    True: "PSA 90% prediction interval (parameters and chance)",
+    False: "90% interval of the mean (parameters fixed)",
+}
+
+
+def _difference(d, better: str | None, psa: bool) -> dict[str, float]:
+    """A difference's mean, headline interval, interval of the mean, and share of runs in which it is better."""
+    d = np.asarray(d, dtype=float)
+    mean, mlo, mhi = mean_interval(d)
+    lo, hi = np.percentile(d, [5, 95]) if psa and d.size > 1 else (mlo, mhi)
+    sign = {"lower": -1, "higher": 1}.get(better or "", 0)
+    return dict(
+        diff_mean=mean,
+        diff_low=float(lo),
+        diff_high=float(hi),
+        mean_low=mlo,
+        mean_high=mhi,
+        p_better=float((sign * d > 0).mean()) if sign else float("nan"),
+    )
+
+
+def compare(per_run: dict[str, pd.DataFrame], base: str, period: tuple[str, str], psa: bool = False) -> pd.DataFrame:
     """The comparison table: one row per scenario and outcome (economic measures included).
 
     Args:
         per_run: for each scenario, a DataFrame of per-run totals (rows aligned: same seed and draw).
         base: the base scenario's name.
         period: (start, end) ISO dates, for the record.
+        psa: the runs are PSA draws: the headline interval is the prediction interval across draws.
     """
     b = per_run[base]
     rows = []
     for name, alt in per_run.items():
         for outcome in OUTCOMES:
-            mean, lo, hi = mean_interval(alt[outcome] - b[outcome])
             rows.append(
                 dict(
                     scenario=name,
@@ -126,24 +158,21 @@ def compare(per_run: dict[str, pd.DataFrame], base: str, period: tuple[str, str]
                     unit=METRICS[outcome].unit,
                     base_value=b[outcome].mean(),
                     scenario_value=alt[outcome].mean(),
-                    diff_mean=mean,
-                    diff_low=lo,
-                    diff_high=hi,
+                    **_difference(alt[outcome] - b[outcome], METRICS[outcome].better, psa),
                 )
             )
         econ = _economics(b, alt)
         for outcome in ("intervention_spend_gbp", "costs_avoided_gbp", "net_benefit_gbp"):
-            mean, lo, hi = mean_interval(econ[outcome])
+            better = {"intervention_spend_gbp": "lower"}.get(outcome, "higher")
+            difference = _difference(econ[outcome], better, psa)
             rows.append(
                 dict(
                     scenario=name,
                     outcome=outcome,
                     unit="GBP",
                     base_value=0.0,
-                    scenario_value=mean,
-                    diff_mean=mean,
-                    diff_low=lo,
-                    diff_high=hi,
+                    scenario_value=difference["diff_mean"],
+                    **difference,
                 )
             )
         spend = econ["intervention_spend_gbp"].to_numpy()
@@ -163,11 +192,15 @@ def compare(per_run: dict[str, pd.DataFrame], base: str, period: tuple[str, str]
                     diff_mean=mean,
                     diff_low=lo,
                     diff_high=hi,
+                    mean_low=lo,
+                    mean_high=hi,
+                    p_better=float("nan"),
                 )
             )
     table = pd.DataFrame(rows)
     table.insert(2, "period", f"{period[0]} to {period[1]}")
     table["runs"] = len(b)
+    table["interval"] = INTERVALS[psa]
     return table
 
 
@@ -179,7 +212,7 @@ def paired_totals(scenarios, runs, results, start: str, end: str) -> dict[str, p
     }
 
 
-def _per_scenario(scenarios, runs, results):
+def per_scenario(scenarios, runs, results):
     """For each scenario, its runs' result arrays in run order (paired across scenarios)."""
     return {s.name: [results[r.key] for r in runs if r.scenario is s] for s in scenarios}
 
@@ -196,7 +229,7 @@ def bands(scenarios, runs, results, metric: str, freq: str = "QS", area: str | N
     rows = []
     cols = slice(None) if area is None else AREAS.index(area)
     for s in scenarios:
-        arrays = _per_scenario(scenarios, runs, results)[s.name]
+        arrays = per_scenario(scenarios, runs, results)[s.name]
         weekly = np.stack([a[:, INDEX[metric], cols] for a in arrays])
         if weekly.ndim == 3:
             weekly = weekly.sum(axis=2)
@@ -219,7 +252,7 @@ def by_area(scenarios, runs, results, metric: str, start: str, end: str) -> pd.D
     diff_low, diff_high."""
     per = {
         s.name: np.stack([area_totals(a, period_weeks(s, start, end), metric) for a in arrays])
-        for s, arrays in zip(scenarios, _per_scenario(scenarios, runs, results).values(), strict=True)
+        for s, arrays in zip(scenarios, per_scenario(scenarios, runs, results).values(), strict=True)
     }
     base = per[scenarios[0].name]
     rows = []
@@ -242,7 +275,7 @@ def by_ethnicity(scenarios, runs, results, start: str, end: str) -> pd.DataFrame
             for e in ETH_NAMES
             for k in kinds
         }
-        for s, arrays in zip(scenarios, _per_scenario(scenarios, runs, results).values(), strict=True)
+        for s, arrays in zip(scenarios, per_scenario(scenarios, runs, results).values(), strict=True)
     }
     base = per[scenarios[0].name]
     rows = []

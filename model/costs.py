@@ -43,6 +43,19 @@ def record_stocks(m) -> np.ndarray:
     return counts
 
 
+def criminal_justice_cost(charges, cautions, resolutions, prisoners, p, price=None):
+    """A week's police, court and prison cost: possession outcomes at their unit costs and people in prison at the
+    cost of a place. `price(name)`, if given, is a factor for each unit cost (the appraisal's uprating to one
+    price year)."""
+    f = price or (lambda name: 1.0)
+    return (
+        charges * p["charge_cost_gbp"] * f("charge_cost_gbp")
+        + cautions * p["caution_cost_gbp"] * f("caution_cost_gbp")
+        + resolutions * p["community_resolution_cost_gbp"] * f("community_resolution_cost_gbp")
+        + prisoners * p["prison_cost_gbp_per_year"] * f("prison_cost_gbp_per_year") / WEEKS_PER_YEAR
+    )
+
+
 def accounting(m, counts: np.ndarray, active: list) -> None:
     p = m.p
     S = Status
@@ -57,10 +70,13 @@ def accounting(m, counts: np.ndarray, active: list) -> None:
     )
     m.add(
         "cj_cost_gbp",
-        m.now("possession_charges") * p["charge_cost_gbp"]
-        + m.now("possession_cautions") * p["caution_cost_gbp"]
-        + m.now("community_resolutions") * p["community_resolution_cost_gbp"]
-        + counts[:, S.PRISON] * p["prison_cost_gbp_per_year"] * per_week,
+        criminal_justice_cost(
+            m.now("possession_charges"),
+            m.now("possession_cautions"),
+            m.now("community_resolutions"),
+            counts[:, S.PRISON],
+            p,
+        ),
     )
     m.add("death_cost_gbp", m.now("drug_deaths") * p["cost_per_drug_death_gbp"])
     total = np.zeros(N_LA)

@@ -55,32 +55,42 @@ def _result(future, run: Run) -> np.ndarray:
 
 @dataclass(frozen=True)
 class Run:
-    """One run of one scenario: its seed and, optionally, the calibration draw it uses."""
+    """One run of one scenario: its seed and, optionally, the parameter draw it uses (a calibration draw, or a PSA
+    draw when `draws` names the PSA's fingerprint, so stored runs of different draw sets never mix)."""
 
     scenario: ResolvedScenario
     seed: int
     draw: int | None = None
+    draws: str = ""
 
     @property
     def key(self) -> str:
-        d = "fitted" if self.draw is None else f"draw{self.draw}"
+        d = "fitted" if self.draw is None else f"{self.draws}draw{self.draw}"
         return f"{self.scenario.resolved_sha256[:16]}_seed{self.seed}_{d}"
 
 
-def plan(scenarios: list[ResolvedScenario], n_runs: int, n_draws: int = 0, first_seed: int = 0) -> list[Run]:
-    """Paired runs: run i of every scenario uses seed first_seed + i and draw i mod n_draws (if any)."""
+def plan(
+    scenarios: list[ResolvedScenario], n_runs: int, n_draws: int = 0, first_seed: int = 0, draws: str = ""
+) -> list[Run]:
+    """Paired runs: run i of every scenario uses seed first_seed + i and draw i mod n_draws (if any); `draws`
+    names the draw set (empty for calibration draws, the fingerprint for a PSA)."""
     names = [s.name for s in scenarios]
     if len(set(names)) != len(names):
         raise ValueError(f"scenario names must differ: {names}")
-    return [Run(s, first_seed + i, (i % n_draws) if n_draws else None) for i in range(n_runs) for s in scenarios]
+    return [Run(s, first_seed + i, (i % n_draws) if n_draws else None, draws) for i in range(n_runs) for s in scenarios]
 
 
-def execute(run: Run, draws: list[dict[str, float]] | None, reduce: Callable | None = None) -> np.ndarray:
-    """Run one task (in a worker): the scenario, with its calibration draw if it has one. `reduce` (a picklable
-    function of the results array) shrinks what travels back, e.g. to one outcome's total."""
+def _draw_of(run: Run, draws: list[dict[str, float]] | None) -> dict[str, float] | None:
+    return None if run.draw is None else draws[run.draw % len(draws)]
+
+
+def execute(run: Run, draw: dict[str, float] | None, reduce: Callable | None = None) -> np.ndarray:
+    """Run one task (in a worker): the scenario, with its parameter draw if it has one (only that draw travels
+    to the worker). `reduce` (a picklable function of the results array) shrinks what travels back, e.g. to one
+    outcome's total."""
     scenario = run.scenario
     if run.draw is not None:
-        scenario = with_changes(scenario, {"parameters": draws[run.draw % len(draws)]})
+        scenario = with_changes(scenario, {"parameters": draw})
     results = run_one(scenario, run.seed)
     # A finished model is a web of reference cycles (Mesa agents and their model): free it now, so that a worker
     # that runs thousands of runs (a sensitivity design) keeps a flat memory footprint.
@@ -209,14 +219,14 @@ def run_ensemble(
     if pool is None:
         for r in todo:
             try:
-                res = execute(r, draws, reduce)
+                res = execute(r, _draw_of(r, draws), reduce)
             except Exception as e:
                 raise _failed(r, e) from e
             finish(r, res)
         return results
     restarts = 0
     while todo:
-        futures = {pool.submit(execute, r, draws, reduce): r for r in todo}
+        futures = {pool.submit(execute, r, _draw_of(r, draws), reduce): r for r in todo}
         try:
             pending = set(futures)
             while pending:

@@ -113,7 +113,8 @@ PARAMETER_LIMITS: dict[str, Limit] = {
     "cltf_learning_weeks": Limit(1, SIMULATED_WEEKS, "a time constant of at least a week"),
     "cltf_winddown_weeks": Limit(1, SIMULATED_WEEKS, "a time constant of at least a week"),
     # Per line, not the whole population: a line is run by a handful of people.
-    "runners_per_line_mean": Limit(0, 100, "people working one county line: a hundred is a whole gang"),
+    # The holder runs the line and the rest are a Poisson count above them: at least one person per line.
+    "runners_per_line_mean": Limit(1, 100, "people working one county line: the holder at least, a hundred a gang"),
     # The users' age profile is a normal density whose maturing-out hazard divides by the spread squared.
     "user_age_sd_years": Limit(1, 30, "an age spread of at least a year (the age profile divides by it)"),
     # Per worker, not per person: a referral every day of the year.

@@ -80,8 +80,32 @@ CASES = [
     (
         "looks valid but is not",
         "more draws than the calibration has",
-        "compare baseline hat_pilot --draws 5000 --out {dir}/o",
+        "compare baseline hat_pilot --fixed --draws 5000 --out {dir}/o",
         "accepted draws",
+    ),
+    (
+        "looks valid but is not",
+        "calibration draws asked of a PSA (which takes them itself)",
+        "compare baseline hat_pilot --draws 3 --out {dir}/o",
+        "add --fixed",
+    ),
+    (
+        "looks valid but is not",
+        "a price year the GDP deflator does not cover",
+        "compare baseline hat_pilot --price-year 2050 --out {dir}/o",
+        "the GDP deflator covers 2000-2030",
+    ),
+    (
+        "looks valid but is not",
+        "ranges stretched past ten times",
+        "compare baseline hat_pilot --widen 11 --out {dir}/o",
+        "outside the allowed",
+    ),
+    (
+        "looks valid but is not",
+        "a budget search that ends before portfolios start",
+        "budget --budget 5000000 --period 2024-2025 --out {dir}/o",
+        "portfolios start in April 2026",
     ),
     ("looks valid but is not", "no runs", "compare baseline hat_pilot --seeds 0 --out {dir}/o", "outside the allowed"),
     (

@@ -1,96 +1,117 @@
-"""Budget comparison: options over budget are excluded from ranking, the best is within noise of itself, mixes
-combine levers that do not collide, and the command writes its table."""
+"""Portfolio optimisation under a budget: doses change the right settings, the search finds a mix of levers when a
+mix is better, respects the budget, and reports the frontier and P(best); then the command end to end."""
 
 from __future__ import annotations
 
+import datetime as dt
+import json
 import subprocess
 import sys
 
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import ROOT, SCENARIOS
+from conftest import ROOT
 
-from drugsim.budget import mixes, rank
-from drugsim.compare import OUTCOMES
+from drugsim import psa
+from drugsim.budget import DOSES, Search, committed, decide, frontier, optimise, portfolio, probability_best
+from drugsim.calendar import Calendar
+from drugsim.compare import period_weeks
+from drugsim.metrics import INDEX, METRICS
 from drugsim.scenario import load_scenario
 
-# Full-scale runs, ensembles or the app: the whole suite runs these; the quick tier (-m 'not slow') does not.
-pytestmark = pytest.mark.slow
+BASE = load_scenario(ROOT / "scenarios" / "baseline.toml")
+PERIOD = ("2026-01-01", "2030-12-31")
 
 
-def fake_runs(deaths: float, spend: float, n: int = 6, noise: float = 1.0) -> pd.DataFrame:
-    rng = np.random.default_rng(int(deaths * 10 + spend))
-    df = pd.DataFrame({m: np.full(n, 100.0) for m in OUTCOMES})
-    df["drug_deaths"] = deaths + rng.normal(0, noise, n)
-    df["spend_total_gbp"] = spend
-    return df
+def test_doses_change_only_their_levers():
+    same = portfolio(BASE, {})
+    assert same.interventions == BASE.interventions
+    p = portfolio(BASE, {"hat_places": 300, "naloxone_officers": 1000, "cltf_years": 2, "o2r_staff": 5})
+    assert p.interventions["hat"].enabled and sum(p.interventions["hat"].places.values()) == 300
+    officers = p.interventions["naloxone_officers"].schedule
+    before = {e.area: e.amount for e in BASE.interventions["naloxone_officers"].schedule}
+    added = [e for e in officers if e.date == dt.date(2026, 4, 1)]
+    assert sum(e.amount - before.get(e.area, 0) for e in added) == 1000
+    assert p.interventions["cltf"].end == BASE.interventions["cltf"].end + dt.timedelta(days=730)
+    staff = [e for e in p.interventions["o2r"].schedule if e.date == dt.date(2026, 4, 1)]
+    assert len(staff) >= 1
+    assert p.interventions["divert"] == BASE.interventions["divert"]  # no dose, no change
 
 
-def test_ranking_respects_the_budget_and_flags_noise():
-    per_run = {
-        "base": fake_runs(100, 0),
-        "cheap_good": fake_runs(80, 1e6),
-        "cheap_same": fake_runs(80.5, 1e6, noise=3.0),
-        "cheap_weak": fake_runs(99, 1e6),
-        "too_dear": fake_runs(50, 9e6),
-    }
-    t = rank(per_run, "base", budget=2e6).set_index("option")
-    assert not t.loc["too_dear", "within_budget"] and np.isnan(t.loc["too_dear", "rank_deaths_averted"])
-    assert t.loc["cheap_good", "rank_deaths_averted"] == 1
-    assert t.loc["cheap_good", "deaths_within_noise_of_best"]
-    assert t.loc["cheap_same", "deaths_within_noise_of_best"]
-    assert not t.loc["cheap_weak", "deaths_within_noise_of_best"]
-    assert t.loc["cheap_good", "deaths_averted_low"] > 15
+def test_committed_spend_of_hat_places_is_places_times_cost():
+    p = portfolio(BASE, {"hat_places": 100})
+    cost = BASE.params["hat_cost_per_place_year_gbp"]
+    years = (dt.date(2030, 12, 31) - dt.date(2026, 4, 1)).days / 365.25
+    assert committed(BASE, p, *PERIOD) == pytest.approx(100 * cost * years, rel=0.02)
 
 
-def test_mixes_combine_only_levers_that_do_not_collide():
-    hat = load_scenario(SCENARIOS / "hat_pilot.toml")
-    hat2 = load_scenario(SCENARIOS / "hat_scaled.toml")
-    thn = load_scenario(SCENARIOS / "naloxone_take_home.toml")
-    out = mixes([hat, hat2, thn], {"hat_pilot": 1, "hat_scaled": 1, "naloxone_take_home": 1}, budget=10)
-    names = [m.name for m in out]
-    assert "hat_pilot_and_hat_scaled" not in names
-    mix = next(m for m in out if m.name == "hat_pilot_and_naloxone_take_home")
-    assert mix.interventions["hat"].enabled and "naloxone_take_home" in mix.interventions
-    assert mix.interventions["cltf"].end == hat.interventions["cltf"].end  # the rest stays the baseline's
-    over = mixes([hat, thn], {"hat_pilot": 6, "naloxone_take_home": 6}, budget=10)
-    assert over == []
-
-
-def test_budget_command_writes_its_table(tmp_path):
-    out = tmp_path / "budget"
-    subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "drugsim.cli",
-            "budget",
-            "--budget",
-            "3000000",
-            "--period",
-            "2026-2026",
-            "--seeds",
-            "2",
-            "--options",
-            str(SCENARIOS / "hat_pilot.toml"),
-            str(SCENARIOS / "naloxone_take_home.toml"),
-            "--out",
-            str(out),
-        ],
-        cwd=ROOT,
-        check=True,
-        capture_output=True,
+def test_frontier_keeps_only_portfolios_nobody_beats_on_both():
+    t = pd.DataFrame(
+        {
+            "portfolio": ["a", "b", "c", "d", "e"],
+            "spend_gbp": [0.0, 1.0, 2.0, 2.5, 3.0],
+            "qalys": [0.0, 5.0, 4.0, 7.0, 7.0],
+        }
     )
+    assert frontier(t, "qalys").portfolio.tolist() == ["a", "b", "d"]
+
+
+def test_probability_best_counts_draws():
+    chances = probability_best({"x": np.array([1.0, 5.0, 3.0, 0.0]), "y": np.array([2.0, 1.0, 1.0, 1.0])})
+    assert chances == {"x": 0.5, "y": 0.5}
+
+
+def fake_runner(calls: list):
+    """A stand-in for the model: deaths fall with the square root of each lever's dose (so a mix beats putting
+    everything into one lever), and each portfolio spends what it commits, week by week."""
+    cal = Calendar(BASE.start, BASE.end)
+    weeks = period_weeks(BASE, *PERIOD)
+
+    def run(scenarios):
+        out = []
+        for s in scenarios:
+            calls.append(s.name)
+            hat = sum(s.interventions["hat"].places.values()) if s.interventions["hat"].enabled else 0
+            officers = sum(e.amount for e in s.interventions["naloxone_officers"].schedule if e.date.year >= 2026)
+            spend = committed(BASE, s, *PERIOD) if s is not BASE else 0.0
+            a = np.zeros((cal.n_weeks, len(METRICS), 1))
+            a[:, INDEX["drug_deaths"], 0] = 3.0 - 0.02 * np.sqrt(hat) - 0.01 * np.sqrt(officers)
+            a[:, INDEX["spend_total_gbp"], 0] = spend / weeks.sum()  # so that the period total is `spend`
+            out.append([a, a])
+        return out
+
+    return run
+
+
+def test_the_search_finds_a_mix_within_the_budget():
+    draws = psa.sample(2, psa.uncertain_parameters(), seed=1)
+    calls: list = []
+    search = Search(BASE, draws, 12_000_000, "deaths_averted", PERIOD, fake_runner(calls))
+    table, per_draw = optimise(search, trials=40, seed=0)
+    table = decide(table, per_draw, "deaths_averted")
+    best = table.iloc[0]
+    assert best.within_budget and best.spend_gbp <= 12_000_000
+    assert best.hat_places > 0 and best.naloxone_officers > 0  # a mix, not one lever
+    singles = table[(table.hat_places == 0) | (table.naloxone_officers == 0)]
+    assert best.deaths_averted > singles[singles.within_budget].deaths_averted.max()
+    assert not table[~table.run].within_budget.any()  # over budget on commitments alone: never run
+    assert table.p_best.sum() == pytest.approx(1.0)
+    assert len(calls) == 1 + table.run.sum()  # the base once, each portfolio once
+
+
+@pytest.mark.slow
+def test_budget_command_writes_a_portfolio_frontier_and_p_best(tmp_path):
+    out = tmp_path / "budget"
+    cmd = [sys.executable, "-m", "drugsim.cli", "budget", "--budget", "5000000", "--period", "2026-2027"]
+    cmd += ["--seeds", "2", "--trials", "8", "--out", str(out)]
+    subprocess.run(cmd, cwd=ROOT, check=True, capture_output=True)
     t = pd.read_csv(out / "budget.csv")
-    assert set(t.option) == {"hat_pilot", "naloxone_take_home", "hat_pilot_and_naloxone_take_home"}
-    for col in (
-        "spend_gbp",
-        "deaths_averted_low",
-        "deaths_averted_high",
-        "net_benefit_per_gbp",
-        "deaths_within_noise_of_best",
-        "benefit_per_gbp_within_noise_of_best",
-    ):
-        assert col in t.columns
-    assert (out / "manifest.json").exists()
+    assert {d.name for d in DOSES} <= set(t.columns)
+    assert {"portfolio", "spend_gbp", "qalys", "low", "high", "p_best", "within_budget"} <= set(t.columns)
+    assert (t[t.within_budget].spend_gbp <= 5_000_000).all()
+    assert t.p_best.sum() == pytest.approx(1.0)
+    front = pd.read_csv(out / "frontier.csv")
+    assert front.spend_gbp.is_monotonic_increasing and front.qalys.is_monotonic_increasing
+    meta = json.loads((out / "manifest.json").read_text())
+    assert meta["budget"]["objective"] == "qalys" and meta["budget"]["trials"] == 8

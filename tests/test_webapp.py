@@ -87,7 +87,8 @@ def test_stopping_keeps_finished_runs_and_a_rerun_does_the_rest(pair):
 def test_comparison_matches_independent_runs(pair, comparison):
     """The app's numbers are the model's: the first run of the base equals a direct run with its seed and draw."""
     r = comparison.runs[0]
-    np.testing.assert_array_equal(comparison.results[r.key], execute(r, read_draws()))
+    draws = read_draws()
+    np.testing.assert_array_equal(comparison.results[r.key], execute(r, draws[r.draw % len(draws)]))
     assert comparison.draws == 19 and comparison.n_runs == 3
 
 

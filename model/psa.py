@@ -1,0 +1,212 @@
+"""Probabilistic sensitivity analysis (PSA): what the model's answers are once we admit what we do not know.
+
+Every parameter with a plausible range in the table is uncertain. Its distribution is chosen from that range and
+the strength of its evidence (the grade in its source):
+
+- grade A or B, or a figure read from the force's own reports: a PERT distribution on the range with its mode at
+  the table value and the classic weight 4 (most mass near the value, the range as the tails);
+- grade C, or derived arithmetic: PERT with weight 2 (flatter: the value is a guess informed by evidence);
+- grade U, an assumption or "not found": uniform on the range (the range is all we know).
+
+The fitted (calibrated) parameters are not drawn independently: each PSA draw takes one of the calibration's
+accepted draws, so the fitted set keeps its joint shape. Parameters that a compared scenario sets itself are that
+scenario's choice, not an uncertainty, and are left alone.
+
+Draws are a Latin hypercube (or a scrambled Sobol sequence) over the uncertain parameters, mapped through each
+distribution's quantile function; draw i is paired with seed i, and every compared scenario uses the same draws
+(common random numbers), so differences carry parameter uncertainty without extra noise.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+from scipy.stats import qmc
+
+from drugsim.parameters import Parameter, parameter_table
+
+#: PERT weights by evidence strength (4 is the classic PERT; 2 flatter; 0 would be uniform).
+PERT_WEIGHT = {"A": 4.0, "B": 4.0, "report": 4.0, "C": 2.0}
+SAMPLERS = ("lhs", "sobol")
+
+_GRADE = re.compile(r"grade ([ABCU])\b")
+_WEAK = re.compile(r"not found|assum", re.I)
+_DERIVED = re.compile(r"^\s*derived", re.I)
+
+
+def evidence_grade(p: Parameter) -> str:
+    """A, B, C or U from the parameter's source text; 'report' for a figure read from the force's reports."""
+    found = _GRADE.findall(p.source)
+    if found:
+        return min(found)  # the strongest grade cited
+    if _WEAK.search(p.source):
+        return "U"
+    if _DERIVED.match(p.source):
+        return "C"
+    return "report"
+
+
+@dataclass(frozen=True)
+class Uncertain:
+    """One uncertain parameter and its distribution."""
+
+    name: str
+    group: str
+    value: float
+    low: float
+    high: float
+    grade: str
+    whole: bool  # a count the model uses whole (blocks, beds, groups): drawn values are rounded
+
+    @property
+    def distribution(self) -> str:
+        w = PERT_WEIGHT.get(self.grade)
+        return "uniform" if w is None else f"PERT (weight {w:g})"
+
+    def quantile(self, u: np.ndarray, widen: float = 1.0) -> np.ndarray:
+        """Values at probabilities `u`. `widen` stretches the range about the table value (1 = the table's range),
+        clipped at the parameter's physical limits: a what-if for knowing less than the table says."""
+        lo = self.value - widen * (self.value - self.low)
+        hi = self.value + widen * (self.high - self.value)
+        hard_lo, hard_hi = parameter_table()[self.name].hard_bounds
+        lo, hi = max(lo, hard_lo), min(hi, hard_hi)
+        w = PERT_WEIGHT.get(self.grade)
+        if w is None or hi <= lo:
+            x = lo + u * (hi - lo)
+        else:
+            mode = min(max(self.value, lo), hi)
+            a = 1 + w * (mode - lo) / (hi - lo)
+            b = 1 + w * (hi - mode) / (hi - lo)
+            x = lo + (hi - lo) * stats.beta.ppf(u, a, b)
+        return np.round(x) if self.whole else x
+
+
+def _whole(p: Parameter) -> bool:
+    return p.unit == "count" and all(float(v).is_integer() for v in (p.value, p.low, p.high))
+
+
+def uncertain_parameters(exclude=()) -> list[Uncertain]:
+    """Every parameter with a range that is neither fitted (calibration draws carry those) nor in `exclude`."""
+    return [
+        Uncertain(p.name, p.group, p.value, p.low, p.high, evidence_grade(p), _whole(p))
+        for p in parameter_table().values()
+        if p.high > p.low and not p.calibrate and p.name not in set(exclude)
+    ]
+
+
+def scenario_choices(scenarios) -> set[str]:
+    """Parameters any of the scenarios sets itself (or through what it extends): choices, not uncertainties."""
+    return {name for s in scenarios for name in s.raw.get("parameters", {})}
+
+
+def sample(
+    n: int,
+    params: list[Uncertain],
+    seed: int = 0,
+    sampler: str = "lhs",
+    widen: float = 1.0,
+    fitted: list[dict[str, float]] | None = None,
+) -> pd.DataFrame:
+    """`n` PSA draws: one row per draw, one column per parameter (the uncertain ones, then the fitted ones taken
+    from calibration draw i mod M when `fitted` is given)."""
+    if sampler not in SAMPLERS:
+        raise ValueError(f"sampler {sampler!r}: use one of {', '.join(SAMPLERS)}")
+    d = len(params)
+    if sampler == "lhs":
+        u = qmc.LatinHypercube(d=d, seed=np.random.default_rng(seed)).random(n)
+    else:
+        u = qmc.Sobol(d=d, scramble=True, seed=np.random.default_rng(seed)).random(n)
+    frame = pd.DataFrame({p.name: p.quantile(u[:, j], widen) for j, p in enumerate(params)})
+    if fitted:
+        frame = pd.concat([frame, pd.DataFrame([fitted[i % len(fitted)] for i in range(n)])], axis=1)
+    return frame
+
+
+def draw_dicts(frame: pd.DataFrame) -> list[dict[str, float]]:
+    """The draws as parameter overrides, one dict per run."""
+    return [{k: float(v) for k, v in row.items()} for row in frame.to_dict(orient="records")]
+
+
+def fingerprint(frame: pd.DataFrame) -> str:
+    """A short hash of a set of draws, so that stored runs of one PSA are never taken for another's."""
+    text = json.dumps(frame.round(12).to_dict(orient="split"), sort_keys=True)
+    return hashlib.sha256(text.encode()).hexdigest()[:10]
+
+
+def describe(params: list[Uncertain]) -> pd.DataFrame:
+    """The PSA's parameters and distributions, for the docs and the results folder."""
+    return pd.DataFrame(
+        [
+            dict(
+                parameter=p.name,
+                group=p.group,
+                value=p.value,
+                low=p.low,
+                high=p.high,
+                grade=p.grade,
+                distribution=p.distribution + (", rounded" if p.whole else ""),
+            )
+            for p in params
+        ]
+    )
+
+
+def _metamodel_fit(y: np.ndarray, x: np.ndarray) -> np.ndarray:
+    """Fitted values of `y` on `x` by least squares with linear and squared terms (a second-order polynomial
+    without interactions), each column standardised; terms are capped at a fifth of the draws so that a small PSA
+    does not fit its noise."""
+    x = (x - x.mean(axis=0)) / np.where(x.std(axis=0) > 0, x.std(axis=0), 1.0)
+    cols = [np.ones(len(y)), *x.T, *(x**2 - 1).T]
+    design = np.column_stack(cols[: max(2, len(y) // 5)])
+    coef, *_ = np.linalg.lstsq(design, y, rcond=None)
+    return design @ coef
+
+
+def evppi(net_benefit: pd.DataFrame, draws: pd.DataFrame, groups: dict[str, list[str]]) -> pd.DataFrame:
+    """The expected value of perfect information, overall (EVPI) and for each group of parameters (EVPPI), by
+    the regression method of Strong, Oakley & Brennan (2014, Medical Decision Making 34:311): each option's net
+    benefit is regressed on the group's parameters, and EVPPI = E[max over options of the fitted values] - max
+    over options of E[net benefit].
+
+    `net_benefit` has one column per option (the base included, at zero) and one row per PSA draw; `draws` the
+    parameter values of the same draws. Each draw also has its own seed, so the model's run-to-run noise counts
+    as uncertainty in the EVPI (it cannot be resolved by research); the regression removes it from EVPPI.
+    Returns rows: group, parameters, evppi_gbp, share_of_evpi; the first row is the overall EVPI."""
+    nb = net_benefit.to_numpy(dtype=float)
+    best_on_average = nb.mean(axis=0).max()
+    evpi = float(nb.max(axis=1).mean() - best_on_average)
+    rows = [dict(group="all parameters (EVPI)", parameters=draws.shape[1], evppi_gbp=evpi, share_of_evpi=1.0)]
+    for group, names in groups.items():
+        cols = [n for n in names if n in draws and draws[n].std() > 0]
+        if not cols:
+            continue
+        x = draws[cols].to_numpy(dtype=float)
+        fitted = np.column_stack([_metamodel_fit(nb[:, j], x) for j in range(nb.shape[1])])
+        value = max(0.0, float(fitted.max(axis=1).mean() - fitted.mean(axis=0).max()))
+        rows.append(
+            dict(group=group, parameters=len(cols), evppi_gbp=value, share_of_evpi=value / evpi if evpi > 0 else np.nan)
+        )
+    head, rest = rows[:1], sorted(rows[1:], key=lambda r: -r["evppi_gbp"])
+    return pd.DataFrame(head + rest)
+
+
+def groups_of(frame: pd.DataFrame) -> dict[str, list[str]]:
+    """The parameter table's groups (and the fitted parameters as one group), restricted to the drawn columns."""
+    table = parameter_table()
+    out: dict[str, list[str]] = {}
+    for name in frame.columns:
+        p = table[name]
+        out.setdefault("fitted (calibration draws)" if p.calibrate else p.group, []).append(name)
+    return out
+
+
+def force_wide(results: np.ndarray) -> np.ndarray:
+    """A run's results summed over local authorities, keeping every metric and week (weeks, metrics, 1): what a
+    PSA keeps of each run, a seventh of the full array, enough for force-wide totals and the appraisal."""
+    return results.sum(axis=2, keepdims=True)
