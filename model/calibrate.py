@@ -30,6 +30,8 @@ from drugsim.runner import run_one
 from drugsim.scenario import ResolvedScenario, with_changes
 from drugsim.targets import CALIBRATION_DIR, TARGETS_FILE, Target, last_end, load_targets, loss
 
+#: The [scenario] name of the fitted values' file, which the baseline extends (how a PSA tells them from choices).
+FITTED_NAME = "fitted_parameters"
 #: Accepted draws: re-evaluated loss within this factor of the best.
 ACCEPT_FACTOR = 1.5
 #: Share of trials explored by TPE before CMA-ES refines from the best point.
@@ -152,7 +154,7 @@ def write_fit(out: Path, result: dict, settings: Settings, wall_s: float) -> Non
         f"(table values: {result['prior_loss']:.3f}). Wall time {wall_s:.0f} s. Do not edit by hand.",
         "",
         "[scenario]",
-        'name = "fitted_parameters"',
+        f'name = "{FITTED_NAME}"',
         'description = "Calibrated values of the free parameters; extended by scenarios/baseline.toml."',
         "",
         "[parameters]",

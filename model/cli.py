@@ -220,7 +220,7 @@ def _compare(args) -> int:
     if use_psa:
         uncertain, frame = _psa_draws(args, scenarios, n)
         draws = psa.draw_dicts(frame)
-        runs = plan(scenarios, n, n, draws=f"psa{psa.fingerprint(frame)}_")
+        runs = plan(scenarios, n, n, tags=psa.draw_keys(frame))
     else:
         runs = plan(scenarios, n, args.draws)
     t0 = time.perf_counter()
@@ -337,14 +337,14 @@ def _budget(args) -> int:
         raise _Refuse(f"--period {' to '.join(args.period)}: portfolios start in April 2026; give a period past it")
     start, end, out, store, _ = _ensemble_setup(args, [base])
     uncertain, frame = _psa_draws(args, [base], args.seeds)
-    draws, tag = psa.draw_dicts(frame), f"psa{psa.fingerprint(frame)}_"
+    draws, tags = psa.draw_dicts(frame), psa.draw_keys(frame)
     t0 = time.perf_counter()
 
     try:
         with make_executor(args.workers, args.dask) as pool:
 
             def run(scenarios):
-                runs = plan(scenarios, args.seeds, args.seeds, draws=tag)
+                runs = plan(scenarios, args.seeds, args.seeds, tags=tags)
                 results = run_ensemble(runs, pool, store, draws, reduce=psa.force_wide)
                 return [[results[r.key] for r in runs if r.scenario is s] for s in scenarios]
 

@@ -15,7 +15,7 @@ import os
 import signal
 import sys
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, Executor, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager
@@ -56,7 +56,7 @@ def _result(future, run: Run) -> np.ndarray:
 @dataclass(frozen=True)
 class Run:
     """One run of one scenario: its seed and, optionally, the parameter draw it uses (a calibration draw, or a PSA
-    draw when `draws` names the PSA's fingerprint, so stored runs of different draw sets never mix)."""
+    draw, which `draws` then names by its content, so stored runs of different draws never mix)."""
 
     scenario: ResolvedScenario
     seed: int
@@ -70,14 +70,20 @@ class Run:
 
 
 def plan(
-    scenarios: list[ResolvedScenario], n_runs: int, n_draws: int = 0, first_seed: int = 0, draws: str = ""
+    scenarios: list[ResolvedScenario], n_runs: int, n_draws: int = 0, first_seed: int = 0, tags: Sequence[str] = ()
 ) -> list[Run]:
-    """Paired runs: run i of every scenario uses seed first_seed + i and draw i mod n_draws (if any); `draws`
-    names the draw set (empty for calibration draws, the fingerprint for a PSA)."""
+    """Paired runs: run i of every scenario uses seed first_seed + i and draw i mod n_draws (if any). `tags` names
+    each draw by its content (a PSA's draws), so that a stored run is found again for the same draw whatever the
+    design's size, and never taken for a different one; calibration draws need none."""
     names = [s.name for s in scenarios]
     if len(set(names)) != len(names):
         raise ValueError(f"scenario names must differ: {names}")
-    return [Run(s, first_seed + i, (i % n_draws) if n_draws else None, draws) for i in range(n_runs) for s in scenarios]
+    runs = []
+    for i in range(n_runs):
+        d = (i % n_draws) if n_draws else None
+        tag = tags[d] + "_" if tags and d is not None else ""
+        runs += [Run(s, first_seed + i, d, tag) for s in scenarios]
+    return runs
 
 
 def _draw_of(run: Run, draws: list[dict[str, float]] | None) -> dict[str, float] | None:

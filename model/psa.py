@@ -22,6 +22,8 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+import tomllib
+import warnings
 from dataclasses import dataclass
 
 import numpy as np
@@ -29,6 +31,7 @@ import pandas as pd
 from scipy import stats
 from scipy.stats import qmc
 
+from drugsim.calibrate import FITTED_NAME
 from drugsim.parameters import Parameter, parameter_table
 
 #: PERT weights by evidence strength (4 is the classic PERT; 2 flatter; 0 would be uniform).
@@ -101,8 +104,18 @@ def uncertain_parameters(exclude=()) -> list[Uncertain]:
 
 
 def scenario_choices(scenarios) -> set[str]:
-    """Parameters any of the scenarios sets itself (or through what it extends): choices, not uncertainties."""
-    return {name for s in scenarios for name in s.raw.get("parameters", {})}
+    """Parameters any of the scenarios sets itself, through what it extends, or through this session's edits:
+    choices, not uncertainties. The calibration's fitted values (which the baseline extends) are not choices
+    unless a scenario changes one."""
+    chosen = set()
+    for s in scenarios:
+        fitted: dict = {}
+        for _, text in s.files:
+            doc = tomllib.loads(text)
+            if doc.get("scenario", {}).get("name") == FITTED_NAME:
+                fitted |= doc.get("parameters", {})
+        chosen |= {k for k, v in s.raw.get("parameters", {}).items() if not (k in fitted and fitted[k] == v)}
+    return chosen
 
 
 def sample(
@@ -121,7 +134,9 @@ def sample(
     if sampler == "lhs":
         u = qmc.LatinHypercube(d=d, seed=np.random.default_rng(seed)).random(n)
     else:
-        u = qmc.Sobol(d=d, scramble=True, seed=np.random.default_rng(seed)).random(n)
+        with warnings.catch_warnings():  # any n is fine here: the first n points are the same for every n
+            warnings.filterwarnings("ignore", message="The balance properties of Sobol")
+            u = qmc.Sobol(d=d, scramble=True, seed=np.random.default_rng(seed)).random(n)
     frame = pd.DataFrame({p.name: p.quantile(u[:, j], widen) for j, p in enumerate(params)})
     if fitted:
         frame = pd.concat([frame, pd.DataFrame([fitted[i % len(fitted)] for i in range(n)])], axis=1)
@@ -133,10 +148,12 @@ def draw_dicts(frame: pd.DataFrame) -> list[dict[str, float]]:
     return [{k: float(v) for k, v in row.items()} for row in frame.to_dict(orient="records")]
 
 
-def fingerprint(frame: pd.DataFrame) -> str:
-    """A short hash of a set of draws, so that stored runs of one PSA are never taken for another's."""
-    text = json.dumps(frame.round(12).to_dict(orient="split"), sort_keys=True)
-    return hashlib.sha256(text.encode()).hexdigest()[:10]
+def draw_keys(frame: pd.DataFrame) -> list[str]:
+    """A short hash of each draw's parameter values: what names a PSA run in a store of finished runs."""
+    return [
+        "psa" + hashlib.sha256(json.dumps(row, sort_keys=True).encode()).hexdigest()[:12]
+        for row in frame.round(12).to_dict(orient="records")
+    ]
 
 
 def describe(params: list[Uncertain]) -> pd.DataFrame:

@@ -210,3 +210,13 @@ def test_intervals_widen_when_the_ranges_widen(tmp_path):
         return row.diff_high - row.diff_low
 
     assert spread("2") > 1.5 * spread("0.25")
+
+
+def test_a_scenario_s_own_settings_are_choices_but_the_fitted_values_are_not():
+    from drugsim.scenario import load_scenario, with_changes
+
+    base = load_scenario(ROOT / "scenarios" / "baseline.toml")
+    assert psa.scenario_choices([base]) == set()  # it extends the fitted values: those stay uncertain
+    fitted = next(p.name for p in parameter_table().values() if p.calibrate)
+    edited = with_changes(base, {"parameters": {"overdose_rate_per_year": 0.2, fitted: 0.123}})
+    assert psa.scenario_choices([base, edited]) == {"overdose_rate_per_year", fitted}

@@ -14,6 +14,7 @@ import pytest
 from conftest import SCENARIOS, shorten
 from pypdf import PdfReader
 
+from drugsim import psa
 from drugsim.calendar import Calendar
 from drugsim.calibrate import read_draws
 from drugsim.compare import bands
@@ -25,7 +26,7 @@ from drugsim.runner import run_one
 from drugsim.scenario import ScenarioError, load_scenario, parse_scenario, with_changes
 from drugsim.webapp import builder, charts
 from drugsim.webapp.export import all_tables, briefing_pdf, charts_zip, key_figures, xlsx_bytes
-from drugsim.webapp.runs import RunCache, run_comparison
+from drugsim.webapp.runs import RunCache, psa_design, run_comparison
 
 # Full-scale runs, ensembles or the app: the whole suite runs these; the quick tier (-m 'not slow') does not.
 pytestmark = pytest.mark.slow
@@ -85,11 +86,15 @@ def test_stopping_keeps_finished_runs_and_a_rerun_does_the_rest(pair):
 
 
 def test_comparison_matches_independent_runs(pair, comparison):
-    """The app's numbers are the model's: the first run of the base equals a direct run with its seed and draw."""
-    r = comparison.runs[0]
-    draws = read_draws()
-    np.testing.assert_array_equal(comparison.results[r.key], execute(r, draws[r.draw % len(draws)]))
-    assert comparison.draws == 19 and comparison.n_runs == 3
+    """The app's numbers are the model's: the second run of the base equals a direct run with its seed and PSA
+    draw, and the draws are the first points of the design the briefing pack names (Sobol, seed 0)."""
+    r = comparison.runs[2]
+    draw = psa.draw_dicts(comparison.psa_draws)[r.draw]
+    np.testing.assert_array_equal(comparison.results[r.key], execute(r, draw))
+    assert comparison.psa and comparison.draws == 3 and comparison.n_runs == 3
+    longer = psa_design(comparison.scenarios, 5)
+    np.testing.assert_array_equal(longer.head(3).to_numpy(), comparison.psa_draws.to_numpy())
+    assert set(read_draws()[0]) <= set(comparison.psa_draws.columns)  # the fitted parameters from calibration
 
 
 def test_divert_shows_in_the_comparison(comparison):

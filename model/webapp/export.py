@@ -177,7 +177,12 @@ def briefing_pdf(c: Comparison) -> bytes:
             [
                 f"Scenarios compared: {', '.join(s.name for s in c.others)}, each against {c.base.name}.",
                 f"Period: {start} to {end}. {c.n_runs} paired runs per scenario"
-                + (f", sampling {c.draws} calibration draws (parameter uncertainty included)." if c.draws else "."),
+                + (
+                    f", each drawing every uncertain parameter from its range (a probabilistic sensitivity "
+                    f"analysis of {c.draws} draws): intervals are 90% prediction intervals."
+                    if c.psa
+                    else ", parameters fixed at their fitted values: intervals are of the mean (chance only)."
+                ),
                 f"Made {today} with drugsim {__version__}: an agent-based model of drug harm, supply and county lines "
                 "in the West Midlands Police area, calibrated to the PCC's and West Midlands Police's published "
                 "figures.",
@@ -218,7 +223,7 @@ def briefing_pdf(c: Comparison) -> bytes:
             "Reproducibility",
             [
                 f"Model: drugsim {__version__}. Seeds {c.seeds[0]}-{c.seeds[-1]}; "
-                f"calibration draws: {c.draws or 'none (fitted values)'}.",
+                f"PSA draws: {str(c.draws) + ' (Sobol design, seed 0)' if c.psa else 'none (fitted values)'}.",
                 f"Session changes to assumptions: {repro.session_overrides.iloc[0]}.",
                 "",
                 *[
@@ -230,7 +235,7 @@ def briefing_pdf(c: Comparison) -> bytes:
                 "To reproduce from the command line: drugsim compare "
                 + " ".join(f"scenarios/{s.name}.toml" for s in c.scenarios)
                 + f" --seeds {c.n_runs}"
-                + (f" --draws {c.draws}" if c.draws else "")
+                + (f" --psa {c.draws} --sampler sobol" if c.psa else " --fixed")
                 + f" --period {start}:{end} --out results/briefing",
                 "(a scenario built or uploaded in the app is in the Export page's TOML download; session changes to "
                 "assumptions go in its [parameters] table).",

@@ -61,8 +61,13 @@ class Comparison:
     runs: list[Run]
     results: dict[str, np.ndarray]
     period: tuple[str, str]
-    draws: int = 0
+    draws: int = 0  # PSA draws (one a run), or none: parameters fixed at the fitted values
     overrides: dict[str, float] = field(default_factory=dict)
+    psa_draws: pd.DataFrame | None = None
+
+    @property
+    def psa(self) -> bool:
+        return self.draws > 0
 
     @property
     def base(self) -> ResolvedScenario:
@@ -87,7 +92,24 @@ class Comparison:
     @cached_property
     def table(self) -> pd.DataFrame:
         """The comparison table (drugsim.compare.compare): every outcome and economic measure, with intervals."""
-        return compare(self.per_run, self.base.name, self.period)
+        return compare(self.per_run, self.base.name, self.period, psa=self.psa)
+
+    @cached_property
+    def appraisal(self) -> pd.DataFrame:
+        """The Green Book appraisal of each scenario against the base (drugsim.appraisal.summary)."""
+        from drugsim.appraisal import appraise, summary
+        from drugsim.calendar import Calendar
+        from drugsim.compare import per_scenario
+
+        rows = [] if self.psa_draws is None else self.psa_draws.to_dict(orient="records")
+        params = [
+            {**self.base.params, **(rows[r.draw] if r.draw is not None else {})}
+            for r in self.runs
+            if r.scenario is self.base
+        ]
+        per = per_scenario(self.scenarios, self.runs, self.results)
+        cal = Calendar(self.base.start, self.base.end)
+        return summary(appraise(per, params, self.base.name, cal, self.period), self.psa)
 
     def row(self, scenario: str, outcome: str) -> pd.Series:
         t = self.table
@@ -115,7 +137,7 @@ class Comparison:
                     "content_sha256": s.content_sha256,
                     "model_version": __version__,
                     "seeds": f"{self.seeds[0]}-{self.seeds[-1]}",
-                    "calibration_draws": self.draws,
+                    "psa_draws": f"{self.draws} (Sobol, seed 0)" if self.psa else "none (fitted values)",
                     "session_overrides": ", ".join(f"{k}={v:g}" for k, v in self.overrides.items()) or "none",
                 }
                 for s in self.scenarios
@@ -131,6 +153,17 @@ def prepare(scenarios: list[ResolvedScenario], overrides: dict[str, float]) -> l
     return [with_changes(s, {"parameters": overrides}) for s in scenarios]
 
 
+def psa_design(scenarios: list[ResolvedScenario], n_runs: int) -> pd.DataFrame:
+    """The app's PSA draws: a scrambled Sobol sequence, whose first n points are the same for any n, so that adding
+    runs adds draws and keeps the finished ones. Parameters the scenarios or this session set are choices, not
+    uncertainties."""
+    from drugsim import psa
+
+    chosen = psa.scenario_choices(scenarios)
+    fitted = [{k: v for k, v in d.items() if k not in chosen} for d in read_draws()]
+    return psa.sample(n_runs, psa.uncertain_parameters(exclude=chosen), sampler="sobol", fitted=fitted)
+
+
 def run_comparison(
     scenarios: list[ResolvedScenario],
     n_runs: int,
@@ -143,17 +176,21 @@ def run_comparison(
 ) -> Comparison:
     """Run (or fetch from `cache`) `n_runs` paired runs of each scenario and return the comparison.
 
-    With `use_draws`, run i uses calibration draw i mod M, so intervals include parameter uncertainty.
+    With `use_draws`, run i uses PSA draw i (every uncertain parameter drawn from its range, the fitted ones from
+    the calibration's accepted draws), so intervals are prediction intervals that include parameter uncertainty.
     If `progress` raises (the page was stopped), pending runs are cancelled; finished ones stay in the cache.
     """
+    from drugsim import psa
+
     overrides = dict(overrides or {})
     scenarios = prepare(scenarios, overrides)
-    draws = read_draws() if use_draws else None
-    runs = plan(scenarios, n_runs, len(draws) if draws else 0)
+    frame = psa_design(scenarios, n_runs) if use_draws else None
+    draws = psa.draw_dicts(frame) if use_draws else None
+    runs = plan(scenarios, n_runs, n_runs if use_draws else 0, tags=psa.draw_keys(frame) if use_draws else ())
     todo = [r for r in runs if not cache.has(r)]
     if len(todo) > 1:
         with make_executor(workers) as pool:
             results = run_ensemble(runs, pool, cache, draws, progress=progress)
     else:
         results = run_ensemble(runs, None, cache, draws, progress=progress)
-    return Comparison(scenarios, runs, results, period, len(draws) if draws else 0, overrides)
+    return Comparison(scenarios, runs, results, period, n_runs if use_draws else 0, overrides, frame)

@@ -53,8 +53,9 @@ use_draws = c3.toggle(
     "Parameter uncertainty",
     value=True,
     key="cmp_draws",
-    help="Run i uses calibrated parameter set i (of the accepted calibration draws) in turn, so intervals "
-    "include uncertainty about the model's fitted parameters as well as chance. Off: the best fit only.",
+    help="Each run draws every uncertain parameter from its range in the parameter table (a probabilistic "
+    "sensitivity analysis; the fitted parameters from the calibration's accepted draws), so intervals show what "
+    "the evidence leaves open as well as chance. Off: the fitted values only, and intervals of the mean.",
 )
 overrides = state.overrides()
 if overrides:
@@ -115,9 +116,15 @@ start, end = c.period
 st.subheader(f"Against {c.base.name}, {start[:4]}-{end[:4]}")
 st.caption(
     f"Each number is the difference from `{c.base.name}` over {start} to {end}: the mean of {c.n_runs} paired runs, "
-    f"with its 90% interval{' (parameter uncertainty included)' if c.draws else ''}. Grey means the interval "
-    f"includes zero: these runs cannot tell the change from no change. "
-    f"({st.session_state.get('cmp_seconds', 0):.0f} s; finished runs are kept, so rerunning is quick.)"
+    + (
+        "with its 90% prediction interval from a probabilistic sensitivity analysis (every uncertain parameter "
+        "drawn from its range, and chance). Grey means the interval includes zero: given what we do not know, "
+        "the change could be no change. "
+        if c.psa
+        else "with the 90% interval of the mean, parameters fixed at their fitted values (chance only, not what "
+        "we do not know). Grey means the interval includes zero. "
+    )
+    + f"({st.session_state.get('cmp_seconds', 0):.0f} s; finished runs are kept, so rerunning is quick.)"
 )
 
 for s in c.others:
