@@ -213,33 +213,70 @@ def _share(line: Line, p: dict[str, float]) -> float:
     return float(line.public) if isinstance(line.public, float) else p[line.public]
 
 
-def appraise_pair(
-    base: np.ndarray, alt: np.ndarray, p: dict[str, float], cal: Calendar, period: tuple[str, str], settings: Settings
-) -> dict[str, float]:
-    """Present values for one pair of runs: every line in each perspective, and the measures built from them."""
+@cache
+def _year_weights(cal: Calendar, period: tuple[str, str]) -> tuple[np.ndarray, np.ndarray]:
+    """The years of the period and each week's share in each (years, weeks); the same for every pair of runs."""
     years, by_year = cal.year_weights()
     weights = by_year * cal.period_weights(*period)
     keep = weights.sum(axis=1) > 0
-    years, weights = np.array(years)[keep], weights[keep]
+    return np.array(years)[keep], weights[keep]
+
+
+def breakdown(
+    base: np.ndarray, alt: np.ndarray, p: dict[str, float], cal: Calendar, period: tuple[str, str], settings: Settings
+) -> pd.DataFrame:
+    """Every line, year by year, for one pair of runs, with each step of its arithmetic: the quantity or value at
+    its source's prices, the unit value (a QALY's, a death's), the uprating factor to the price year, the discount
+    factor, the public share, and the present value in each perspective. What `appraise_pair` sums; what a
+    reviewer checks by hand (docs/appraisal.md)."""
+    years, weights = _year_weights(cal, period)
     t = years - years[0]
-    money = (1 + p["discount_rate_per_year"]) ** -t
-    health = (1 + p["health_discount_rate_per_year"]) ** -t
+    discount = {
+        False: (1 + p["discount_rate_per_year"]) ** -t,
+        True: (1 + p["health_discount_rate_per_year"]) ** -t,
+    }
     raw = line_values(base, alt, p, weights, settings.price_year)
-    deaths = float(raw["lives"].sum())
     if settings.life_value == "qaly":
         per_death, source = p["qalys_lost_per_drug_death"] * p["qaly_value_gbp"], "qaly_value_gbp"
     else:
         per_death, source = p["value_of_prevented_fatality_gbp"], "value_of_prevented_fatality_gbp"
-    price = {"lives": per_death, "quality_of_life": p["qaly_value_gbp"]}
+    unit = {"lives": per_death, "quality_of_life": p["qaly_value_gbp"]}
+    rows = []
+    for line in LINES:
+        factor = uprate(source if line.name == "lives" else line.price_year_of, settings.price_year)
+        share = _share(line, p)
+        for year, value, d in zip(years, raw[line.name], discount[line.health], strict=True):
+            pv = value * unit.get(line.name, 1.0) * factor * d
+            rows.append(
+                dict(
+                    line=line.name,
+                    year=int(year),
+                    value=value,
+                    unit_value=unit.get(line.name, 1.0),
+                    uprate=factor,
+                    discount=d,
+                    public_share=share,
+                    public=pv * share,
+                    societal=pv,
+                )
+            )
+    return pd.DataFrame(rows)
+
+
+def appraise_pair(
+    base: np.ndarray, alt: np.ndarray, p: dict[str, float], cal: Calendar, period: tuple[str, str], settings: Settings
+) -> dict[str, float]:
+    """Present values for one pair of runs: every line in each perspective, and the measures built from them."""
+    steps = breakdown(base, alt, p, cal, period, settings)
+    by_line = steps.groupby("line", sort=False)[["public", "societal"]].sum()
     out: dict[str, float] = {}
     for line in LINES:
-        values = raw[line.name] * price.get(line.name, 1.0)
-        factor = uprate(source if line.name == "lives" else line.price_year_of, settings.price_year)
-        pv = float(values @ (health if line.health else money)) * factor
-        share = _share(line, p)
-        out[f"public:{line.name}"] = pv * share
-        out[f"societal:{line.name}"] = pv
-    qalys = float(raw["lives"] @ health) * p["qalys_lost_per_drug_death"] + float(raw["quality_of_life"] @ health)
+        out[f"public:{line.name}"] = float(by_line.loc[line.name, "public"])
+        out[f"societal:{line.name}"] = float(by_line.loc[line.name, "societal"])
+    health = steps[steps.line == "lives"]
+    qol = steps[steps.line == "quality_of_life"]
+    qalys = float((health.value * health.discount).sum()) * p["qalys_lost_per_drug_death"]
+    qalys += float((qol.value * qol.discount).sum())
     for view in PERSPECTIVES:
         lines = {line.name: out[f"{view}:{line.name}"] for line in LINES}
         spend = -(lines["intervention_spend"] + lines["treatment_spend"])
@@ -249,7 +286,7 @@ def appraise_pair(
         out[f"{view}:cashable"] = sum(v for k, v in lines.items() if _line(k).cashable)
         out[f"{view}:non_cashable"] = sum(v for k, v in lines.items() if not _line(k).cashable)
     out["qalys_gained"] = qalys
-    out["deaths_averted"] = deaths
+    out["deaths_averted"] = float(health.value.sum())
     # The public sector's net cost: spending less the savings it makes (what a cost per QALY divides).
     out["net_public_cost"] = -out["public:npv"]
     return out

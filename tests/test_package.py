@@ -215,9 +215,7 @@ def test_a_wheel_works_from_an_unrelated_folder(tmp_path):
         "compare",
         "baseline",
         "mine.toml",
-        "--seeds",
-        "2",
-        "--draws",
+        "--psa",
         "2",
         "--period",
         "2026-2026",
@@ -229,6 +227,7 @@ def test_a_wheel_works_from_an_unrelated_folder(tmp_path):
     )
     table = json.loads(cmp.stdout)["comparison"]
     assert any(r["scenario"] == "mine" and r["outcome"] == "in_hat" for r in table)
+    assert any(r["measure"] == "cost_per_qaly_gbp" for r in json.loads(cmp.stdout)["appraisal"])  # core has the PSA
     py = subprocess.run(
         [str(bin_ / "python"), "-c", "import drugsim, sys; print(drugsim.__file__)"],
         cwd=work,
