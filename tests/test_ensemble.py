@@ -14,6 +14,7 @@ import pandas as pd
 import pytest
 from conftest import ROOT, SCENARIOS, shorten
 
+from drugsim import psa
 from drugsim.calibrate import read_draws
 from drugsim.compare import compare, period_weeks, totals
 from drugsim.ensemble import make_executor, plan, run_ensemble
@@ -42,15 +43,24 @@ def test_results_are_identical_serially_in_a_pool_and_on_dask(pair):
 
     runs = plan(list(pair), n_runs=2)
     serial = run_ensemble(runs)
+    # A PSA's runs too: each its own parameter draw, reduced to force-wide series in the worker.
+    frame = psa.sample(2, psa.uncertain_parameters(), seed=5)
+    psa_runs = plan(list(pair), 2, 2, tags=psa.draw_keys(frame))
+    draws = psa.draw_dicts(frame)
+    psa_serial = run_ensemble(psa_runs, draws=draws, reduce=psa.force_wide)
     with ProcessPoolExecutor(2) as pool:
         local = run_ensemble(runs, pool)
     with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1", dashboard_address=None) as c:
         assert c.scheduler_address.startswith("tcp://127.0.0.1:")
         with make_executor(dask_address=c.scheduler_address) as pool:
             dask = run_ensemble(runs, pool)
+            psa_dask = run_ensemble(psa_runs, pool, draws=draws, reduce=psa.force_wide)
     for r in runs:
         np.testing.assert_array_equal(serial[r.key], local[r.key])
         np.testing.assert_array_equal(serial[r.key], dask[r.key])
+    for r in psa_runs:
+        np.testing.assert_array_equal(psa_serial[r.key], psa_dask[r.key])
+    assert not np.array_equal(psa_serial[psa_runs[0].key], psa_serial[psa_runs[2].key])  # draws differ
 
 
 def test_runs_are_paired_across_scenarios(pair):

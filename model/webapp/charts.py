@@ -126,6 +126,35 @@ def economics(table: pd.DataFrame, outcomes: tuple[str, ...]) -> Figure:
     return fig
 
 
+def appraisal_lines(table: pd.DataFrame, perspective: str) -> Figure:
+    """Each appraisal line's present value for each scenario (one perspective), with its 90% interval: what
+    makes up the net present value, so that no effect is hidden in the total."""
+    from drugsim.appraisal import LINES
+
+    lines = [line for line in LINES if line.name in set(table.measure)]
+    t = table[(table.perspective == perspective) & (table.kind == "line")]
+    others = list(t.scenario.unique())
+    fig, ax = plt.subplots(figsize=SIZE, layout="constrained")
+    height = 0.8 / max(1, len(others))
+    for j, name in enumerate(others):
+        rows = t[t.scenario == name].set_index("measure").reindex([line.name for line in lines])
+        y = np.arange(len(lines)) + j * height
+        err = np.vstack([rows["mean"] - rows.low, rows.high - rows["mean"]]) / 1e6
+        ax.barh(
+            y, rows["mean"] / 1e6, height=height, color=colour(j + 1), xerr=np.nan_to_num(err), capsize=2, label=name
+        )
+    ax.set_yticks(np.arange(len(lines)) + 0.4 - height / 2, [line.label for line in lines], fontsize=7)
+    ax.invert_yaxis()
+    ax.axvline(0, color="#333333", linewidth=0.8)
+    ax.set_xlabel("£m, present value (positive: better than the base)", fontsize=8)
+    ax.set_title(f"What makes up the net present value: {perspective} perspective", loc="left", fontsize=10)
+    ax.legend(frameon=False, fontsize=8)
+    _footnote(
+        fig, "Green Book appraisal against the base scenario; bars: mean, lines: 90% interval (docs/appraisal.md)."
+    )
+    return fig
+
+
 def calibration(fit: pd.DataFrame) -> Figure:
     """Each target's relative error (simulated mean vs reported), with its tolerance, fitting and holdout."""
     fit = fit.sort_values(["use", "relative_error"])

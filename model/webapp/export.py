@@ -73,6 +73,13 @@ def economics_table(c: Comparison) -> pd.DataFrame:
     )
 
 
+def appraisal_table(c: Comparison) -> pd.DataFrame:
+    """The appraisal's headline (drugsim.appraisal.headline): each measure for each scenario, £m with intervals."""
+    from drugsim.appraisal import headline
+
+    return headline(c.appraisal).rename_axis("measure").reset_index()
+
+
 def assumptions_table(c: Comparison, outcomes=HEADLINES) -> pd.DataFrame:
     """The parameters behind the given outcomes: value used, plausible range, unit and source. Values that a
     scenario or this session changed from the table are marked."""
@@ -106,6 +113,8 @@ def all_tables(c: Comparison) -> dict[str, pd.DataFrame]:
         "headlines": headline_table(c),
         "comparison": c.table,
         "economics": economics_table(c),
+        "appraisal": appraisal_table(c),
+        "appraisal_lines": c.appraisal,
         "by_area_deaths": c.areas("drug_deaths"),
         "by_ethnicity": c.ethnicity,
         "assumptions": assumptions_table(c),
@@ -210,6 +219,15 @@ def briefing_pdf(c: Comparison) -> bytes:
         _table_pages(
             pdf, "Economics", economics_table(c), {"scenario": 16, "measure": 40, "estimate": 14, "90% interval": 26}
         )
+        appraisal = appraisal_table(c)
+        _table_pages(
+            pdf,
+            "Appraisal (Green Book): £m, present values, with 90% intervals and P(positive)",
+            appraisal,
+            {col: (26 if col == "measure" else 34) for col in appraisal.columns},
+        )
+        for view in ("public", "societal"):
+            _figure_page(pdf, charts.appraisal_lines(c.appraisal, view))
         _table_pages(
             pdf,
             "Assumptions behind the headlines, with sources",

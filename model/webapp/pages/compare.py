@@ -8,12 +8,13 @@ import time
 
 import streamlit as st
 
+from drugsim.appraisal import Settings
 from drugsim.compare import COSTS_AVOIDED, OUTCOMES, SPENDING
 from drugsim.ensemble import RunFailed, WorkerDied
 from drugsim.parameters import AREAS, FORCE_AREA
 from drugsim.scenario import ScenarioError
 from drugsim.webapp import charts, state
-from drugsim.webapp.export import economics_table, headline_table
+from drugsim.webapp.export import appraisal_table, economics_table, headline_table
 from drugsim.webapp.labels import HEADLINES, fmt, label, lower_is_better
 from drugsim.webapp.runs import prepare, run_comparison
 from drugsim.webapp.widgets import chart, forget_charts, plain, problem, table_downloads
@@ -201,6 +202,31 @@ with ethnicity:
     st.dataframe(c.ethnicity, hide_index=True, key="eth_table")
     table_downloads(c.ethnicity, "possession_outcomes_by_ethnicity", f"eth_{cid}")
 with economics:
+    st.markdown(
+        "**Appraisal** in the manner of HM Treasury's Green Book: present values in "
+        f"{Settings().price_year}-{(Settings().price_year + 1) % 100:02d} prices, discounted from {start[:4]} (3.5%; "
+        "1.5% for lives and health), from two perspectives. "
+        "The *public sector* counts cash (cashable: intervention and treatment spending) and capacity released "
+        "(non-cashable: police, courts, prisons, NHS). *Society* adds victims' costs, lives (QALYs at £70,000), "
+        "quality of life in treatment and the lost earnings of criminal records. Each effect is its own line: "
+        "crime committed by people alive because of an option is shown apart. Method and a worked example: "
+        "docs/appraisal.md."
+    )
+    appraisal = appraisal_table(c)
+    st.dataframe(appraisal, hide_index=True, key="appraisal_table")
+    table_downloads(c.appraisal, "appraisal", f"appraisal_{cid}")
+    view = st.radio("Perspective", ["public", "societal"], horizontal=True, key="appraisal_view")
+    chart(
+        lambda v=view: charts.appraisal_lines(c.appraisal, v),
+        f"appraisal_{cid}_{view}",
+        f"appraisal_lines_{view}",
+        f"Each line of the {view} perspective's net present value, each scenario against the base, with 90% intervals.",
+        ("net_benefit_gbp",),
+    )
+    st.markdown(
+        "**At unit costs, undiscounted** (the simpler accounting of earlier versions; it counts a death at "
+        "£2.16m and mixes cash with the value of lives):"
+    )
     econ = economics_table(c)
     st.dataframe(econ, hide_index=True, key="econ_table")
     table_downloads(econ, "economics", f"econ_{cid}")
