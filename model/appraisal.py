@@ -37,6 +37,11 @@ from drugsim.metrics import INDEX
 from drugsim.parameters import DATA_DIR
 from drugsim.stats import CONFIDENCE, mean_interval, ratio_interval
 
+#: The prices the model's spending is in. Intervention costs are set as today's costs (a HAT place, an O2R worker,
+#: a rehab bed, a year of CLTF funding; their sources run from 2019-20 to 2025 and their table ranges are wide), so
+#: all spending is taken to be in 2024-25 prices and uprated from there like every other line.
+SPEND_PRICE_YEAR = 2024
+
 
 @dataclass(frozen=True)
 class Line:
@@ -49,14 +54,14 @@ class Line:
     label: str
     cashable: bool
     health: bool  # discounted at the health rate (QALYs and lives), else at the rate for money
-    price_year_of: str  # the parameter whose source sets this line's price year ("" when in the appraisal year)
+    price_year_of: str | int  # the parameter whose source sets this line's price year, or the year itself
     public: str | float  # the public sector's share: a number, or the parameter holding it
 
 
 LINES = (
     # name, label, cashable, health (discount rate), price year of, public share
-    Line("intervention_spend", "Intervention spending (more spending is negative)", True, False, "", 1.0),
-    Line("treatment_spend", "Treatment and rehab spending", True, False, "", 1.0),
+    Line("intervention_spend", "Intervention spending (more spending is negative)", True, False, SPEND_PRICE_YEAR, 1.0),
+    Line("treatment_spend", "Treatment and rehab spending", True, False, SPEND_PRICE_YEAR, 1.0),
     Line(
         "health_care",
         "NHS and social care for people who use drugs",
@@ -65,7 +70,7 @@ LINES = (
         "health_cost_per_ocu_gbp_per_year",
         1.0,
     ),
-    Line("criminal_justice", "Police, courts and prison for possession and custody", False, False, "", 1.0),
+    Line("criminal_justice", "Police and courts for possession offences", False, False, "", 1.0),
     Line(
         "crime_other",
         "Acquisitive crime: the option's effect on offending",
@@ -143,12 +148,13 @@ def price_years() -> dict[str, int]:
         }
 
 
-def uprate(parameter: str, to_year: int) -> float:
-    """The factor that takes a cost from its parameter's price year to `to_year` prices (1 for cash of the day)."""
-    if not parameter:
+def uprate(source: str | int, to_year: int) -> float:
+    """The factor that takes a cost from its price year (a parameter's, from `price_years.csv`, or a year) to
+    `to_year` prices; 1 for a line already priced unit cost by unit cost ("")."""
+    if source == "":
         return 1.0
     index = deflators()
-    return index[to_year] / index[price_years()[parameter]]
+    return index[to_year] / index[source if isinstance(source, int) else price_years()[source]]
 
 
 def _force(results: np.ndarray, metric: str) -> np.ndarray:
@@ -161,10 +167,12 @@ def _yearly(weekly: np.ndarray, weights: np.ndarray) -> np.ndarray:
 
 
 def _criminal_justice(results: np.ndarray, p: dict[str, float], price_year: int) -> np.ndarray:
-    """A run's weekly criminal justice cost with each unit cost in the appraisal's price year."""
+    """A run's weekly police and court cost of possession offences, each unit cost in the appraisal's price year.
+    Prison places are left out: in the model a sentence follows an arrest for acquisitive crime, whose justice
+    response is already in the public share of the cost of crime."""
     return criminal_justice_cost(
         *(_force(results, m) for m in ("possession_charges", "possession_cautions", "community_resolutions")),
-        _force(results, "in_prison"),
+        0.0,
         p,
         price=lambda name: uprate(name, price_year),
     )
@@ -215,11 +223,12 @@ def _share(line: Line, p: dict[str, float]) -> float:
 
 @cache
 def _year_weights(cal: Calendar, period: tuple[str, str]) -> tuple[np.ndarray, np.ndarray]:
-    """The years of the period and each week's share in each (years, weeks); the same for every pair of runs."""
-    years, by_year = cal.year_weights()
-    weights = by_year * cal.period_weights(*period)
-    keep = weights.sum(axis=1) > 0
-    return np.array(years)[keep], weights[keep]
+    """The calendar years of the period and each week's share of its days in each year's part of the period
+    (years, weeks); the same for every pair of runs. Year 0 of discounting is the period's first year."""
+    start, end = period
+    years = np.arange(int(start[:4]), int(end[:4]) + 1)
+    weights = np.stack([cal.period_weights(max(f"{y}-01-01", start), min(f"{y}-12-31", end)) for y in years])
+    return years, weights
 
 
 def breakdown(
@@ -297,6 +306,9 @@ def _line(name: str) -> Line:
     return next(line for line in LINES if line.name == name)
 
 
+#: Measures for which less is better (a cost); for every other measure and line, more is better.
+LOWER_IS_BETTER = ("cost", "net_public_cost")
+
 MEASURES = {
     "npv": "Net present value (GBP)",
     "cost": "Present value of extra public spending: interventions and treatment (GBP)",
@@ -350,7 +362,7 @@ def summary(per_scenario: dict[str, pd.DataFrame], psa: bool) -> pd.DataFrame:
                     high=hi,
                     mean_low=mlo,
                     mean_high=mhi,
-                    p_positive=float((values > 0).mean()),
+                    p_better=float(((values < 0) if measure in LOWER_IS_BETTER else (values > 0)).mean()),
                 )
             )
         for view in PERSPECTIVES:
@@ -358,7 +370,7 @@ def summary(per_scenario: dict[str, pd.DataFrame], psa: bool) -> pd.DataFrame:
             for measure, num, den in (
                 ("benefit_cost_ratio", benefit, cost),
                 ("cost_per_qaly_gbp", frame["net_public_cost"].to_numpy(), frame["qalys_gained"].to_numpy()),
-                ("cost_per_death_averted_gbp", cost, frame["deaths_averted"].to_numpy()),
+                ("spend_per_death_averted_gbp", cost, frame["deaths_averted"].to_numpy()),
             ):
                 if measure != "benefit_cost_ratio" and view == "societal":
                     continue  # the cost per QALY and per death are the public sector's
@@ -374,11 +386,14 @@ def summary(per_scenario: dict[str, pd.DataFrame], psa: bool) -> pd.DataFrame:
                         high=hi,
                         mean_low=lo,
                         mean_high=hi,
-                        p_positive=float("nan"),
+                        p_better=float("nan"),
+                        interval="bootstrap 90% interval of the ratio of means",
                     )
                 )
     table = pd.DataFrame(rows)
-    table["interval"] = "PSA 90% prediction" if psa else "90% across runs (parameters fixed)"
+    table["interval"] = table.get("interval", pd.Series(index=table.index, dtype=object)).fillna(
+        "PSA 90% prediction interval" if psa else "5th-95th percentile of runs (parameters fixed)"
+    )
     return table
 
 
@@ -412,7 +427,7 @@ HEADLINE = (
     ("public", "benefit_cost_ratio"),
     ("societal", "benefit_cost_ratio"),
     ("public", "cost_per_qaly_gbp"),
-    ("public", "cost_per_death_averted_gbp"),
+    ("public", "spend_per_death_averted_gbp"),
 )
 
 
@@ -421,11 +436,13 @@ def headline(table: pd.DataFrame) -> pd.DataFrame:
     ratios as they are, each with its interval and, for money, the probability it is positive."""
 
     def cell(r, measure: str) -> str:
+        if measure == "cost_per_qaly_gbp" and r["mean"] < 0:
+            return "dominant: saves public money and gains QALYs"
         if measure.endswith("_gbp"):
             return f"£{r['mean']:,.0f} [{r.low:,.0f}, {r.high:,.0f}]"
         if r.kind == "ratio":
             return f"{r['mean']:,.2f} [{r.low:,.2f}, {r.high:,.2f}]"
-        return f"{r['mean'] / 1e6:,.2f} [{r.low / 1e6:,.2f}, {r.high / 1e6:,.2f}] P={r.p_positive:.2f}"
+        return f"{r['mean'] / 1e6:,.2f} [{r.low / 1e6:,.2f}, {r.high / 1e6:,.2f}] P(better)={r.p_better:.2f}"
 
     keep = table.set_index(["perspective", "measure"])
     out = {}

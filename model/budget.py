@@ -16,6 +16,7 @@ the share of PSA draws in which it has the highest objective among them.
 from __future__ import annotations
 
 import datetime as dt
+import math
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -129,11 +130,17 @@ def portfolio(base: ResolvedScenario, doses: dict[str, float], name: str = "port
 
 
 def committed(base: ResolvedScenario, scenario: ResolvedScenario, start: str, end: str) -> float:
-    """Extra spending a portfolio commits in advance over the period's years (places, staff, funding), against
-    the base: known before any run, so a portfolio already over budget need not be run."""
-    years = range(int(start[:4]), int(end[:4]) + 1)
+    """Extra spending a portfolio commits in advance over the period (places, staff, funding), against the base,
+    each calendar year counted for its days inside the period: known before any run, so a portfolio already over
+    budget need not be run."""
     extra = committed_spend(scenario).sum(axis=1) - committed_spend(base).sum(axis=1)
-    return float(extra.reindex(years, fill_value=0.0).sum())
+    total = 0.0
+    for year, value in extra.items():
+        first, last = max(f"{year}-01-01", start), min(f"{year}-12-31", end)
+        if first <= last:
+            days = (dt.date.fromisoformat(last) - dt.date.fromisoformat(first)).days + 1
+            total += value * days / (dt.date(year + 1, 1, 1) - dt.date(year, 1, 1)).days
+    return float(total)
 
 
 def label(doses: dict[str, float]) -> str:
@@ -181,19 +188,9 @@ def optimise(search: Search, trials: int, seed: int = 0, progress: Callable[[int
     each portfolio run)."""
     import optuna
 
-    from drugsim import appraisal
-    from drugsim.calendar import Calendar
-    from drugsim.compare import SPENDING, period_weeks, totals
-
     optuna.logging.set_verbosity(optuna.logging.WARNING)
     base = search.base
-    settings = search.settings or appraisal.Settings()
-    column = OBJECTIVES[search.objective][0]
-    cal = Calendar(base.start, base.end)
-    weeks = period_weeks(base, *search.period)
-    params = [{**base.params, **row} for row in search.draws.to_dict(orient="records")]
-    (base_runs,) = search.run([base])
-    base_spend = np.array([sum(totals(a, weeks, SPENDING).values()) for a in base_runs])
+    score = scorer(search)
     rows: dict[str, dict] = {}
     per_draw: dict[str, np.ndarray] = {}
 
@@ -206,14 +203,7 @@ def optimise(search: Search, trials: int, seed: int = 0, progress: Callable[[int
         if row["committed_gbp"] > search.budget:  # over budget before any use-based spend: not run
             row |= {"spend_gbp": row["committed_gbp"], "objective": np.nan, "low": np.nan, "high": np.nan, "run": False}
         else:
-            (arrays,) = search.run([scenario])
-            spend = np.array([sum(totals(a, weeks, SPENDING).values()) for a in arrays]) - base_spend
-            values = np.array(
-                [
-                    appraisal.appraise_pair(b, a, p, cal, search.period, settings)[column]
-                    for b, a, p in zip(base_runs, arrays, params, strict=True)
-                ]
-            )
+            spend, values = score(scenario)
             per_draw[key] = values
             lo, hi = np.percentile(values, [5, 95])
             row |= {
@@ -240,19 +230,64 @@ def optimise(search: Search, trials: int, seed: int = 0, progress: Callable[[int
     # Start from nothing and from each lever alone at its middle dose, so every lever is seen early.
     study.enqueue_trial({d.name: d.low for d in DOSES})
     for d in DOSES:
-        middle = d.low + round((d.high - d.low) / 2 / d.step) * d.step
+        middle = d.low + math.ceil((d.high - d.low) / 2 / d.step) * d.step  # a switch (0 or 1) is tried on
         study.enqueue_trial({e.name: (middle if e is d else e.low) for e in DOSES})
     study.optimize(trial_value, n_trials=trials)
     table = pd.DataFrame(list(rows.values())).rename(columns={"objective": search.objective})
     return table, per_draw
 
 
-def decide(table: pd.DataFrame, per_draw: dict[str, np.ndarray], objective: str, top: int = 5) -> pd.DataFrame:
-    """The portfolios tried, best first within the budget, with P(best) among the best few within budget."""
-    fits = table[table.within_budget & table.run].sort_values(objective, ascending=False)
-    leaders = fits.portfolio.head(top).tolist()
-    chances = probability_best({k: per_draw[k] for k in leaders}) if leaders else {}
-    out = table.assign(p_best=table.portfolio.map(chances))
-    return out.sort_values(["within_budget", objective], ascending=[False, False], na_position="last").reset_index(
-        drop=True
+def scorer(search: Search) -> Callable[[ResolvedScenario], tuple[np.ndarray, np.ndarray]]:
+    """A function giving a portfolio's extra spending and objective on each of the search's draws (the base is run
+    once, when the scorer is made)."""
+    from drugsim import appraisal
+    from drugsim.calendar import Calendar
+    from drugsim.compare import SPENDING, period_weeks, totals
+
+    base = search.base
+    settings = search.settings or appraisal.Settings()
+    column = OBJECTIVES[search.objective][0]
+    cal = Calendar(base.start, base.end)
+    weeks = period_weeks(base, *search.period)
+    params = [{**base.params, **row} for row in search.draws.to_dict(orient="records")]
+    (base_runs,) = search.run([base])
+    base_spend = np.array([sum(totals(a, weeks, SPENDING).values()) for a in base_runs])
+
+    def score(scenario: ResolvedScenario) -> tuple[np.ndarray, np.ndarray]:
+        (arrays,) = search.run([scenario])
+        spend = np.array([sum(totals(a, weeks, SPENDING).values()) for a in arrays]) - base_spend
+        values = np.array(
+            [
+                appraisal.appraise_pair(b, a, p, cal, search.period, settings)[column]
+                for b, a, p in zip(base_runs, arrays, params, strict=True)
+            ]
+        )
+        return spend, values
+
+    return score
+
+
+#: How many of the best portfolios within budget are re-run on fresh draws to say which is best.
+LEADERS = 5
+
+
+def decide(table: pd.DataFrame, fresh: Search, top: int = LEADERS) -> pd.DataFrame:
+    """The portfolios tried, best first within the budget. The best few are run again on fresh PSA draws and
+    seeds (`fresh`): choosing on the same draws that score a choice flatters it, so the confirmed objective and
+    P(best) among them come from the fresh draws."""
+    objective = fresh.objective
+    fits = table[table.within_budget & table.run].sort_values(objective, ascending=False).head(top)
+    score = scorer(fresh) if len(fits) else None
+    confirmed: dict[str, np.ndarray] = {}
+    for _, row in fits.iterrows():
+        doses = {d.name: row[d.name] for d in DOSES}
+        confirmed[row.portfolio] = score(portfolio(fresh.base, doses, name=f"leader_{len(confirmed)}"))[1]
+    chances = probability_best(confirmed) if confirmed else {}
+    out = table.assign(
+        confirmed=table.portfolio.map({k: float(v.mean()) for k, v in confirmed.items()}),
+        confirmed_low=table.portfolio.map({k: float(np.percentile(v, 5)) for k, v in confirmed.items()}),
+        confirmed_high=table.portfolio.map({k: float(np.percentile(v, 95)) for k, v in confirmed.items()}),
+        p_best=table.portfolio.map(chances),
     )
+    out = out.sort_values(["confirmed", objective], ascending=[False, False], na_position="last")
+    return out.sort_values("within_budget", ascending=False, kind="stable").reset_index(drop=True)

@@ -167,7 +167,7 @@ def _progress_bar(label: str):
     return update
 
 
-def _psa_draws(args, scenarios, n: int):
+def _psa_draws(args, scenarios, n: int, seed: int | None = None):
     """The PSA's draws for these scenarios (every uncertain parameter they do not set themselves, and the fitted
     ones from the calibration's accepted draws), checked before the first run."""
     from drugsim import psa
@@ -177,7 +177,8 @@ def _psa_draws(args, scenarios, n: int):
     chosen = psa.scenario_choices(scenarios)
     params = psa.uncertain_parameters(exclude=chosen)
     fitted = [{k: v for k, v in d.items() if k not in chosen} for d in read_draws()]
-    frame = psa.sample(n, params, seed=args.psa_seed, sampler=args.sampler, widen=args.widen, fitted=fitted)
+    design_seed = args.psa_seed if seed is None else seed
+    frame = psa.sample(n, params, seed=design_seed, sampler=args.sampler, widen=args.widen, fitted=fitted)
     for i, draw in enumerate(psa.draw_dicts(frame)):
         for s in scenarios:
             if problem := people_problem({**s.params, **draw}):
@@ -252,9 +253,9 @@ def _compare(args) -> int:
     extra = {
         "comparison.csv": table.to_csv(index=False),
         "appraisal.csv": appraisal.summary(apprs, use_psa).to_csv(index=False),
-        "ceac.csv": appraisal.ceac(apprs, base.name).to_csv(index=False),
     }
-    if use_psa:
+    if use_psa:  # acceptability curves and EVPPI describe parameter uncertainty: only a PSA has it
+        extra["ceac.csv"] = appraisal.ceac(apprs, base.name).to_csv(index=False)
         net_benefit = pd.DataFrame({base.name: 0.0, **{k: v["societal:npv"] for k, v in apprs.items()}})
         extra["evppi.csv"] = psa.evppi(net_benefit, frame, psa.groups_of(frame)).to_csv(index=False)
         extra["psa_parameters.csv"] = psa.describe(uncertain).to_csv(index=False)
@@ -326,7 +327,7 @@ def _budget(args) -> int:
 
     from drugsim import psa
     from drugsim.appraisal_options import OBJECTIVES
-    from drugsim.budget import Search, decide, frontier, optimise
+    from drugsim.budget import LEADERS, Search, decide, frontier, optimise
     from drugsim.ensemble import make_executor, plan, run_ensemble
     from drugsim.results import manifest
 
@@ -349,10 +350,21 @@ def _budget(args) -> int:
                 return [[results[r.key] for r in runs if r.scenario is s] for s in scenarios]
 
             search = Search(base, frame, args.budget, args.objective, (start, end), run, settings)
-            table, per_draw = optimise(search, args.trials, seed=args.psa_seed, progress=_progress_bar("portfolios"))
+            table, _ = optimise(search, args.trials, seed=args.psa_seed, progress=_progress_bar("portfolios"))
+            # The leaders again, on a fresh design and fresh seeds (named by content, so no stored run is reused).
+            _, fresh_frame = _psa_draws(args, [base], args.seeds, seed=args.psa_seed + 1)
+            fresh_draws, fresh_tags = psa.draw_dicts(fresh_frame), psa.draw_keys(fresh_frame)
+
+            def run_fresh(scenarios):
+                runs = plan(scenarios, args.seeds, args.seeds, first_seed=args.seeds, tags=fresh_tags)
+                results = run_ensemble(runs, pool, store, fresh_draws, reduce=psa.force_wide)
+                return [[results[r.key] for r in runs if r.scenario is s] for s in scenarios]
+
+            table = decide(
+                table, Search(base, fresh_frame, args.budget, args.objective, (start, end), run_fresh, settings)
+            )
     except KeyboardInterrupt:
         return _interrupted(store)
-    table = decide(table, per_draw, args.objective)
     front = frontier(table[table.run], args.objective)
     wall = time.perf_counter() - t0
     meta = manifest(base, list(range(args.seeds)), wall, 0)
@@ -379,7 +391,14 @@ def _budget(args) -> int:
             f"Budget £{args.budget:,.0f} over {start} to {end}; objective: {what}; {len(table)} portfolios tried, "
             f"each on {args.seeds} PSA draws, in {wall:.0f} s. The best within budget:"
         )
-        print(best[["portfolio", "spend_gbp", args.objective, "low", "high", "p_best"]].to_string(index=False))
+        print(
+            best[["portfolio", "spend_gbp", args.objective, "confirmed", "confirmed_low", "confirmed_high", "p_best"]]
+            .head(LEADERS)
+            .to_string(index=False)
+        )
+        print(
+            f"(confirmed: the best {LEADERS} run again on {args.seeds} fresh PSA draws and seeds; P(best) from those)"
+        )
         print("Efficient frontier (spend against objective):")
         print(front[["portfolio", "spend_gbp", args.objective]].to_string(index=False))
     print(f"wrote {out}/budget.csv, frontier.csv, psa_draws.csv and manifest.json")

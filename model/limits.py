@@ -115,6 +115,8 @@ PARAMETER_LIMITS: dict[str, Limit] = {
     # Per line, not the whole population: a line is run by a handful of people.
     # The holder runs the line and the rest are a Poisson count above them: at least one person per line.
     "runners_per_line_mean": Limit(1, 100, "people working one county line: the holder at least, a hundred a gang"),
+    # Admissions are drawn as a binomial of knife offences: at most one admission per offence.
+    "sharp_admissions_per_knife_offence": Limit(0, 1, "drawn as a share of knife offences: at most one admission each"),
     # The users' age profile is a normal density whose maturing-out hazard divides by the spread squared.
     "user_age_sd_years": Limit(1, 30, "an age spread of at least a year (the age profile divides by it)"),
     # Per worker, not per person: a referral every day of the year.

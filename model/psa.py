@@ -41,18 +41,21 @@ SAMPLERS = ("lhs", "sobol")
 _GRADE = re.compile(r"grade ([ABCU])\b")
 _WEAK = re.compile(r"not found|assum", re.I)
 _DERIVED = re.compile(r"^\s*derived", re.I)
+_REPORT = re.compile(r"20\d\d-\d\d_[a-z]+_[a-z-]+ §")
 
 
 def evidence_grade(p: Parameter) -> str:
-    """A, B, C or U from the parameter's source text; 'report' for a figure read from the force's reports."""
+    """A, B, C or U from the parameter's source text (the weakest grade it cites: a value derived from an A-grade
+    figure is no better than its derivation); 'report' for a figure read from the force's own reports; C for any
+    other source that states no grade."""
     found = _GRADE.findall(p.source)
     if found:
-        return min(found)  # the strongest grade cited
+        return max(found)
     if _WEAK.search(p.source):
         return "U"
-    if _DERIVED.match(p.source):
-        return "C"
-    return "report"
+    if _REPORT.search(p.source) and not _DERIVED.match(p.source):
+        return "report"
+    return "C"
 
 
 @dataclass(frozen=True)
@@ -174,13 +177,20 @@ def describe(params: list[Uncertain]) -> pd.DataFrame:
     )
 
 
-def _metamodel_fit(y: np.ndarray, x: np.ndarray) -> np.ndarray:
-    """Fitted values of `y` on `x` by least squares with linear and squared terms (a second-order polynomial
-    without interactions), each column standardised; terms are capped at a fifth of the draws so that a small PSA
-    does not fit its noise."""
+def _metamodel_terms(n: int, k: int) -> str:
+    """Which metamodel `n` draws support for `k` parameters (five draws a term): linear and squared terms,
+    linear terms only, or none (too few draws: EVPPI is not estimated rather than fitted to noise)."""
+    if n >= 5 * (2 * k + 1):
+        return "linear and squared"
+    return "linear" if n >= 5 * (k + 1) else "not estimated"
+
+
+def _metamodel_fit(y: np.ndarray, x: np.ndarray, terms: str) -> np.ndarray:
+    """Fitted values of `y` on `x` by least squares (each column standardised): linear terms, and squared terms
+    when asked (a second-order polynomial without interactions)."""
     x = (x - x.mean(axis=0)) / np.where(x.std(axis=0) > 0, x.std(axis=0), 1.0)
-    cols = [np.ones(len(y)), *x.T, *(x**2 - 1).T]
-    design = np.column_stack(cols[: max(2, len(y) // 5)])
+    cols = [np.ones(len(y)), *x.T] + ([*(x**2 - 1).T] if terms == "linear and squared" else [])
+    design = np.column_stack(cols)
     coef, *_ = np.linalg.lstsq(design, y, rcond=None)
     return design @ coef
 
@@ -198,18 +208,27 @@ def evppi(net_benefit: pd.DataFrame, draws: pd.DataFrame, groups: dict[str, list
     nb = net_benefit.to_numpy(dtype=float)
     best_on_average = nb.mean(axis=0).max()
     evpi = float(nb.max(axis=1).mean() - best_on_average)
-    rows = [dict(group="all parameters (EVPI)", parameters=draws.shape[1], evppi_gbp=evpi, share_of_evpi=1.0)]
+    rows = [dict(group="all parameters (EVPI)", parameters=draws.shape[1], terms="", evppi_gbp=evpi, share_of_evpi=1.0)]
     for group, names in groups.items():
         cols = [n for n in names if n in draws and draws[n].std() > 0]
         if not cols:
             continue
-        x = draws[cols].to_numpy(dtype=float)
-        fitted = np.column_stack([_metamodel_fit(nb[:, j], x) for j in range(nb.shape[1])])
-        value = max(0.0, float(fitted.max(axis=1).mean() - fitted.mean(axis=0).max()))
+        terms = _metamodel_terms(len(nb), len(cols))
+        value = np.nan
+        if terms != "not estimated":
+            x = draws[cols].to_numpy(dtype=float)
+            fitted = np.column_stack([_metamodel_fit(nb[:, j], x, terms) for j in range(nb.shape[1])])
+            value = max(0.0, float(fitted.max(axis=1).mean() - fitted.mean(axis=0).max()))
         rows.append(
-            dict(group=group, parameters=len(cols), evppi_gbp=value, share_of_evpi=value / evpi if evpi > 0 else np.nan)
+            dict(
+                group=group,
+                parameters=len(cols),
+                terms=terms,
+                evppi_gbp=value,
+                share_of_evpi=value / evpi if evpi > 0 else np.nan,
+            )
         )
-    head, rest = rows[:1], sorted(rows[1:], key=lambda r: -r["evppi_gbp"])
+    head, rest = rows[:1], sorted(rows[1:], key=lambda r: -np.nan_to_num(r["evppi_gbp"], nan=-1.0))
     return pd.DataFrame(head + rest)
 
 

@@ -31,9 +31,9 @@ def runs(**weekly) -> np.ndarray:
 
 
 def year_weights():
-    """Each week's share in each year of the period (the appraisal's own weighting, written out)."""
-    years, w = CAL.year_weights()
-    return years, w * CAL.period_weights(*PERIOD)
+    """Each week's share of its days in each year of the period, written out."""
+    years = list(range(2026, 2029))
+    return years, np.stack([CAL.period_weights(f"{y}-01-01", f"{y}-12-31") for y in years])
 
 
 def pair(base: dict, alt: dict, settings=None, **p):
@@ -89,6 +89,29 @@ def test_crime_by_survivors_is_its_own_line_and_the_lines_add_up():
     assert out["societal:crime_by_survivors"] == pytest.approx(expected * factor)
 
 
+def test_discounting_starts_in_the_period_s_first_year_whatever_the_run_s_weeks():
+    # The baseline's weeks start on Tuesdays: one straddles New Year 2026. Year 0 must still be 2026, each year
+    # must hold its days (a leap year 366), and nothing may fall outside the period.
+    cal = Calendar(dt.date(2019, 1, 1), dt.date(2030, 12, 31))
+    a, b = np.zeros((cal.n_weeks, len(METRICS), 1)), np.zeros((cal.n_weeks, len(METRICS), 1))
+    b[:, INDEX["drug_deaths"]] = 1.0
+    steps = appraisal.breakdown(b, a, defaults(), cal, ("2026-01-01", "2030-12-31"), appraisal.Settings())
+    lives = steps[steps.line == "lives"].set_index("year")
+    assert list(lives.index) == [2026, 2027, 2028, 2029, 2030]
+    assert lives.discount[2026] == 1.0
+    np.testing.assert_allclose(lives.value, [365 / 7, 365 / 7, 366 / 7, 365 / 7, 365 / 7])
+
+
+def test_spending_and_benefits_share_a_price_base():
+    # The benefit-cost ratio cannot depend on the year prices are quoted in.
+    base, alt = {"drug_deaths": 0.2, "crime_cost_gbp": 1000.0, "ocu_active": 100.0}, {"spend_total_gbp": 20_000.0}
+    ratios = []
+    for year in (2020, 2024, 2030):
+        out = pair(base, alt, appraisal.Settings(price_year=year))
+        ratios.append(out["societal:benefit"] / out["societal:cost"])
+    np.testing.assert_allclose(ratios, ratios[0])
+
+
 def test_uprating_follows_the_gdp_deflator():
     index = appraisal.deflators()
     assert appraisal.uprate("violence_with_injury_cost_gbp", 2015) == pytest.approx(1.0)
@@ -97,7 +120,7 @@ def test_uprating_follows_the_gdp_deflator():
     for name in appraisal.price_years():
         assert name in parameter_table(), f"price_years.csv names unknown parameter {name}"
     for line in appraisal.LINES:
-        assert not line.price_year_of or line.price_year_of in appraisal.price_years()
+        assert line.price_year_of in ("", *appraisal.price_years(), *appraisal.deflators())
     with pytest.raises(ValueError, match="price year 1990"):
         appraisal.Settings(price_year=1990)
 
@@ -109,6 +132,8 @@ def test_distributions_follow_the_evidence_grade():
     table = parameter_table()
     assert psa.evidence_grade(table["qaly_value_gbp"]) == "A"
     assert psa.evidence_grade(table["community_resolution_cost_gbp"]) == "U"
+    assert psa.evidence_grade(table["qalys_lost_per_drug_death"]) == "C"  # derived from an A-grade proxy: C
+    assert psa.evidence_grade(table["custody_blocks"]) in ("report", "A", "B")
     by_name = {u.name: u for u in psa.uncertain_parameters()}
     assert "qaly_value_gbp" not in by_name  # a convention: no range
     assert not any(table[n].calibrate for n in by_name)  # the calibration's draws carry those
@@ -155,6 +180,9 @@ def test_evppi_finds_the_group_that_decides():
     assert out.loc["decides", "evppi_gbp"] == pytest.approx(1000 / np.sqrt(2 * np.pi), rel=0.1)
     assert out.loc["irrelevant", "evppi_gbp"] < 0.05 * out.loc["decides", "evppi_gbp"]
     assert out.loc["decides", "evppi_gbp"] <= evpi
+    # Too few draws for a group's parameters: not estimated, rather than fitted to noise.
+    few = psa.evppi(nb.head(8), draws.head(8), {"decides": ["a"], "both": ["a", "b"]}).set_index("group")
+    assert few.loc["both", "terms"] == "not estimated" and np.isnan(few.loc["both", "evppi_gbp"])
 
 
 def test_ceac_sums_to_one_and_moves_with_the_threshold():

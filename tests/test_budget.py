@@ -89,7 +89,10 @@ def test_the_search_finds_a_mix_within_the_budget():
     calls: list = []
     search = Search(BASE, draws, 12_000_000, "deaths_averted", PERIOD, fake_runner(calls))
     table, per_draw = optimise(search, trials=40, seed=0)
-    table = decide(table, per_draw, "deaths_averted")
+    fresh = Search(
+        BASE, psa.sample(2, psa.uncertain_parameters(), seed=2), 12_000_000, "deaths_averted", PERIOD, search.run
+    )
+    table = decide(table, fresh)
     best = table.iloc[0]
     assert best.within_budget and best.spend_gbp <= 12_000_000
     assert best.hat_places > 0 and best.naloxone_officers > 0  # a mix, not one lever
@@ -97,7 +100,11 @@ def test_the_search_finds_a_mix_within_the_budget():
     assert best.deaths_averted > singles[singles.within_budget].deaths_averted.max()
     assert not table[~table.run].within_budget.any()  # over budget on commitments alone: never run
     assert table.p_best.sum() == pytest.approx(1.0)
-    assert len(calls) == 1 + table.run.sum()  # the base once, each portfolio once
+    # The base and each portfolio once; then the base and the five leaders again, on fresh draws.
+    assert len(calls) == 1 + table.run.sum() + 1 + 5
+    assert table.confirmed.notna().sum() == 5 and table.iloc[0].confirmed == table.confirmed.max()
+    tried = set(table.portfolio)
+    assert "take_home_naloxone 1" in tried  # each lever alone, switches included, is tried early
 
 
 @pytest.mark.slow
@@ -108,7 +115,7 @@ def test_budget_command_writes_a_portfolio_frontier_and_p_best(tmp_path):
     subprocess.run(cmd, cwd=ROOT, check=True, capture_output=True)
     t = pd.read_csv(out / "budget.csv")
     assert {d.name for d in DOSES} <= set(t.columns)
-    assert {"portfolio", "spend_gbp", "qalys", "low", "high", "p_best", "within_budget"} <= set(t.columns)
+    assert {"portfolio", "spend_gbp", "qalys", "low", "high", "confirmed", "p_best", "within_budget"} <= set(t.columns)
     assert (t[t.within_budget].spend_gbp <= 5_000_000).all()
     assert t.p_best.sum() == pytest.approx(1.0)
     front = pd.read_csv(out / "frontier.csv")

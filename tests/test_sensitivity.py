@@ -111,7 +111,17 @@ def test_bad_requests_are_refused_before_any_run():
         check_size("sobol", 100)
     with pytest.raises(SensitivityError, match="choose one of"):
         check_size("fast99", 10)
-    assert len(choose_parameters()) == len(parameter_table())
+    # Every parameter with a range; the only ones without are the appraisal's conventions (rates, values of life).
+    flat = {n for n, p in parameter_table().items() if p.high <= p.low}
+    assert set(choose_parameters()) == set(parameter_table()) - flat
+    assert flat == {
+        "discount_rate_per_year",
+        "health_discount_rate_per_year",
+        "qaly_value_gbp",
+        "value_of_prevented_fatality_gbp",
+    }
+    with pytest.raises(SensitivityError, match="no range to vary: qaly_value_gbp"):
+        choose_parameters(["qaly_value_gbp"])
     assert choose_parameters(groups=["hat"]) == [
         "hat_dropout_per_year",
         "hat_cost_per_place_year_gbp",
