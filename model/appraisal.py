@@ -315,7 +315,18 @@ MEASURES = {
     "benefit": "Present value of everything else: savings and values gained (GBP)",
     "cashable": "Cashable: net change in cash spent (GBP; negative is a net cash cost)",
     "non_cashable": "Non-cashable: capacity released and values gained (GBP)",
+    "qalys_gained": "QALYs gained: lives and quality of life, discounted at the health rate",
+    "deaths_averted": "Drug deaths averted in the period",
+    "net_public_cost": "The public sector's net cost: minus its NPV (GBP)",
+    "benefit_cost_ratio": "Benefit over cost (ratio of means)",
+    "cost_per_qaly_gbp": "The public sector's net cost per QALY gained (GBP; negative: dominant)",
+    "spend_per_death_averted_gbp": "Extra spending per drug death averted (GBP)",
 }
+
+
+def meaning(measure: str) -> str:
+    """What a measure or line of the appraisal table means, in words."""
+    return MEASURES.get(measure) or _line(measure).label
 
 
 def appraise(
@@ -391,6 +402,7 @@ def summary(per_scenario: dict[str, pd.DataFrame], psa: bool) -> pd.DataFrame:
                     )
                 )
     table = pd.DataFrame(rows)
+    table.insert(4, "meaning", table.measure.map(meaning))
     table["interval"] = table.get("interval", pd.Series(index=table.index, dtype=object)).fillna(
         "PSA 90% prediction interval" if psa else "5th-95th percentile of runs (parameters fixed)"
     )

@@ -56,16 +56,26 @@ def _hat(base: ResolvedScenario, places: float) -> dict:
     return {"hat": {"enabled": True, "start": FROM, "places": places_by_area}}
 
 
-def _officers(base: ResolvedScenario, extra: float) -> dict:
+def _more_on_schedule(base: ResolvedScenario, intervention: str, extra: float, column: str, whole: bool) -> dict:
+    """The base's schedule of officers or staff, plus `extra` from April 2026 split across the areas in
+    proportion to a geography column (each area's level is its last scheduled amount plus its share)."""
     if extra <= 0:
         return {}
-    cfg = base.interventions["naloxone_officers"]
+    schedule = base.interventions[intervention].schedule
     level = {a: 0.0 for a in _ids()}
-    for entry in sorted(cfg.schedule, key=lambda e: e.date):
+    for entry in sorted(schedule, key=lambda e: e.date):
         level[entry.area] = entry.amount
-    add = [{"date": FROM, "area": a, "amount": int(level[a] + v)} for a, v in _split(extra, "population_2019").items()]
-    old = [{"date": e.date, "area": e.area, "amount": e.amount} for e in cfg.schedule]
-    return {"naloxone_officers": {"schedule": old + add}}
+    old = [{"date": e.date, "area": e.area, "amount": e.amount} for e in schedule]
+    add = [
+        {"date": FROM, "area": a, "amount": int(level[a] + v) if whole else level[a] + v}
+        for a, v in _split(extra, column).items()
+        if v > 0
+    ]
+    return {intervention: {"schedule": old + add}}
+
+
+def _officers(base: ResolvedScenario, extra: float) -> dict:
+    return _more_on_schedule(base, "naloxone_officers", extra, "population_2019", whole=True)
 
 
 def _take_home(base: ResolvedScenario, on: float) -> dict:
@@ -84,15 +94,7 @@ def _cltf(base: ResolvedScenario, years: float) -> dict:
 
 
 def _o2r(base: ResolvedScenario, extra: float) -> dict:
-    if extra <= 0:
-        return {}
-    cfg = base.interventions["o2r"]
-    level = {a: 0.0 for a in _ids()}
-    for entry in sorted(cfg.schedule, key=lambda e: e.date):
-        level[entry.area] = entry.amount
-    add = [{"date": FROM, "area": a, "amount": level[a] + v} for a, v in _split(extra, "ocu_count").items() if v > 0]
-    old = [{"date": e.date, "area": e.area, "amount": e.amount} for e in cfg.schedule]
-    return {"o2r": {"schedule": old + add}}
+    return _more_on_schedule(base, "o2r", extra, "ocu_count", whole=False)
 
 
 def _divert(base: ResolvedScenario, share: float) -> dict:
