@@ -258,6 +258,10 @@ def _compare(args) -> int:
         extra["ceac.csv"] = appraisal.ceac(apprs, base.name).to_csv(index=False)
         net_benefit = pd.DataFrame({base.name: 0.0, **{k: v["societal:npv"] for k, v in apprs.items()}})
         extra["evppi.csv"] = psa.evppi(net_benefit, frame, psa.groups_of(frame)).to_csv(index=False)
+        # Every run's appraisal, so that curves, EVPPI or another summary can be redone without rerunning.
+        extra["appraisal_runs.csv"] = pd.concat(
+            [f.assign(scenario=k, draw=range(len(f))) for k, f in apprs.items()], ignore_index=True
+        ).to_csv(index=False)
         extra["psa_parameters.csv"] = psa.describe(uncertain).to_csv(index=False)
         extra["psa_draws.csv"] = frame.to_csv(index_label="draw")
         rows = pd.concat([f.assign(scenario=name, run=range(len(f))) for name, f in per_run.items()], ignore_index=True)

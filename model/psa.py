@@ -195,7 +195,9 @@ def _metamodel_fit(y: np.ndarray, x: np.ndarray, terms: str) -> np.ndarray:
     return design @ coef
 
 
-def evppi(net_benefit: pd.DataFrame, draws: pd.DataFrame, groups: dict[str, list[str]]) -> pd.DataFrame:
+def evppi(
+    net_benefit: pd.DataFrame, draws: pd.DataFrame, groups: dict[str, list[str]], null: int = 20, seed: int = 0
+) -> pd.DataFrame:
     """The expected value of perfect information, overall (EVPI) and for each group of parameters (EVPPI), by
     the regression method of Strong, Oakley & Brennan (2014, Medical Decision Making 34:311): each option's net
     benefit is regressed on the group's parameters, and EVPPI = E[max over options of the fitted values] - max
@@ -204,27 +206,42 @@ def evppi(net_benefit: pd.DataFrame, draws: pd.DataFrame, groups: dict[str, list
     `net_benefit` has one column per option (the base included, at zero) and one row per PSA draw; `draws` the
     parameter values of the same draws. Each draw also has its own seed, so the model's run-to-run noise counts
     as uncertainty in the EVPI (it cannot be resolved by research); the regression removes it from EVPPI.
-    Returns rows: group, parameters, evppi_gbp, share_of_evpi; the first row is the overall EVPI."""
+
+    A regression fitted to noisy net benefits finds some pattern in any parameters, and the maximum over options
+    turns that into a positive EVPPI even for parameters that do not matter. So each group's EVPPI is reported
+    net of its value when the group's draws are shuffled (`null` times; shuffled parameters carry no
+    information, so what remains is the overfitting): `raw_gbp` is the uncorrected value and `null_gbp` the mean
+    of the shuffled ones. Returns rows: group, parameters, terms, evppi_gbp, raw_gbp, null_gbp, share_of_evpi;
+    the first row is the overall EVPI."""
     nb = net_benefit.to_numpy(dtype=float)
     best_on_average = nb.mean(axis=0).max()
     evpi = float(nb.max(axis=1).mean() - best_on_average)
     rows = [dict(group="all parameters (EVPI)", parameters=draws.shape[1], terms="", evppi_gbp=evpi, share_of_evpi=1.0)]
+    rng = np.random.default_rng(seed)
+
+    def value_of(x: np.ndarray, terms: str) -> float:
+        fitted = np.column_stack([_metamodel_fit(nb[:, j], x, terms) for j in range(nb.shape[1])])
+        return float(fitted.max(axis=1).mean() - fitted.mean(axis=0).max())
+
     for group, names in groups.items():
         cols = [n for n in names if n in draws and draws[n].std() > 0]
         if not cols:
             continue
         terms = _metamodel_terms(len(nb), len(cols))
-        value = np.nan
+        raw = base = value = np.nan
         if terms != "not estimated":
             x = draws[cols].to_numpy(dtype=float)
-            fitted = np.column_stack([_metamodel_fit(nb[:, j], x, terms) for j in range(nb.shape[1])])
-            value = max(0.0, float(fitted.max(axis=1).mean() - fitted.mean(axis=0).max()))
+            raw = value_of(x, terms)
+            base = float(np.mean([value_of(x[rng.permutation(len(x))], terms) for _ in range(null)]))
+            value = max(0.0, raw - base)
         rows.append(
             dict(
                 group=group,
                 parameters=len(cols),
                 terms=terms,
                 evppi_gbp=value,
+                raw_gbp=raw,
+                null_gbp=base,
                 share_of_evpi=value / evpi if evpi > 0 else np.nan,
             )
         )

@@ -179,6 +179,8 @@ def test_evppi_finds_the_group_that_decides():
     # E[max(0, 1000 a)] = 1000 / sqrt(2 pi) for a standard normal a.
     assert out.loc["decides", "evppi_gbp"] == pytest.approx(1000 / np.sqrt(2 * np.pi), rel=0.1)
     assert out.loc["irrelevant", "evppi_gbp"] < 0.05 * out.loc["decides", "evppi_gbp"]
+    # The shuffled fits measure the regression's own bias, which the reported value has taken off.
+    assert out.loc["irrelevant", "null_gbp"] >= 0 and out.loc["decides", "raw_gbp"] >= out.loc["decides", "evppi_gbp"]
     assert out.loc["decides", "evppi_gbp"] <= evpi
     # Too few draws for a group's parameters: not estimated, rather than fitted to noise.
     few = psa.evppi(nb.head(8), draws.head(8), {"decides": ["a"], "both": ["a", "b"]}).set_index("group")
@@ -201,7 +203,10 @@ def compare(tmp_path, name: str, *args: str) -> dict[str, pd.DataFrame]:
     out = tmp_path / name
     cmd = [sys.executable, "-m", "drugsim.cli", "compare", *args, "--period", "2026-2027", "--out", str(out), "-q"]
     subprocess.run(cmd, cwd=ROOT, check=True, capture_output=True)
-    return {f: pd.read_csv(out / f"{f}.csv") for f in ("comparison", "appraisal", "ceac", "evppi", "psa_draws")}
+    return {
+        f: pd.read_csv(out / f"{f}.csv")
+        for f in ("comparison", "appraisal", "ceac", "evppi", "psa_draws", "appraisal_runs")
+    }
 
 
 @pytest.mark.slow
@@ -225,6 +230,10 @@ def test_compare_gives_each_perspective_its_lines_p_better_and_evppi(tmp_path):
     assert (survivors["mean"] < 0).all()  # people alive because of naloxone commit crime: a cost
     assert got["evppi"].group.iloc[0] == "all parameters (EVPI)" and len(got["evppi"]) > 5
     assert len(got["psa_draws"]) == 5
+    runs = got["appraisal_runs"]
+    assert len(runs) == 10 and set(runs.scenario) == {"naloxone_take_home", "no_divert"}
+    mean = a[(a.scenario == "no_divert") & (a.perspective == "societal") & (a.measure == "npv")]["mean"].iloc[0]
+    assert runs[runs.scenario == "no_divert"]["societal:npv"].mean() == pytest.approx(mean)
     assert set(got["ceac"].scenario) == {"baseline", "naloxone_take_home", "no_divert"}
 
 
