@@ -835,7 +835,7 @@ def _ensemble_options(parser, seeds: int = 10, seeds_help: str = "paired runs pe
             "--draws",
             type=_bounded(int, 0, 100_000),
             default=0,
-            help="also sample M accepted calibration draws (run i: i mod M)",
+            help="with --fixed: also sample M accepted calibration draws (run i: i mod M)",
         )
     parser.add_argument(
         "--period", type=_period, default="2026-2030", help="YEAR-YEAR or DATE:DATE (default 2026-2030)"
@@ -856,7 +856,7 @@ def _psa_options(parser) -> None:
     parser.add_argument(
         "--fixed",
         action="store_true",
-        help="hold parameters at the table's values (intervals are then of the mean, over seeds only)",
+        help="hold parameters at their fitted values (intervals are then of the mean, over seeds only)",
     )
     _psa_design_options(parser)
 
