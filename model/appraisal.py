@@ -115,6 +115,7 @@ LINES = (
     Line("criminal_records", "Criminal records: lost earnings", False, False, "criminal_record_output_loss_gbp", 0.0),
 )
 LINE_NAMES = tuple(line.name for line in LINES)
+_BY_NAME = {line.name: line for line in LINES}
 
 
 @dataclass(frozen=True)
@@ -301,9 +302,8 @@ def appraise_pair(
     return out
 
 
-@cache
 def _line(name: str) -> Line:
-    return next(line for line in LINES if line.name == name)
+    return _BY_NAME[name]
 
 
 #: Measures for which less is better (a cost); for every other measure and line, more is better.

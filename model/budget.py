@@ -128,7 +128,7 @@ def portfolio(base: ResolvedScenario, doses: dict[str, float], name: str = "port
     changes: dict = {}
     for dose in DOSES:
         changes.update(dose.changes(base, doses.get(dose.name, 0.0)))
-    return with_changes(base, {"interventions": changes}, name=name) if changes else with_changes(base, {}, name=name)
+    return with_changes(base, {"interventions": changes}, name=name)
 
 
 def committed(base: ResolvedScenario, scenario: ResolvedScenario, start: str, end: str) -> float:

@@ -250,10 +250,8 @@ def _compare(args) -> int:
         (start, end),
         settings,
     )
-    extra = {
-        "comparison.csv": table.to_csv(index=False),
-        "appraisal.csv": appraisal.summary(apprs, use_psa).to_csv(index=False),
-    }
+    summary = appraisal.summary(apprs, use_psa)
+    extra = {"comparison.csv": table.to_csv(index=False), "appraisal.csv": summary.to_csv(index=False)}
     if use_psa:  # acceptability curves and EVPPI describe parameter uncertainty: only a PSA has it
         extra["ceac.csv"] = appraisal.ceac(apprs, base.name).to_csv(index=False)
         net_benefit = pd.DataFrame({base.name: 0.0, **{k: v["societal:npv"] for k, v in apprs.items()}})
@@ -302,7 +300,7 @@ def _compare(args) -> int:
                 "out": str(out),
                 "interval": table.interval.iloc[0],
                 "comparison": table.to_dict(orient="records"),
-                "appraisal": appraisal.summary(apprs, use_psa).to_dict(orient="records"),
+                "appraisal": summary.to_dict(orient="records"),
             }
         )
         return 0
@@ -317,9 +315,9 @@ def _compare(args) -> int:
         print(show[cols].to_string(index=False))
         print(
             f"\nAppraisal, £m ({settings.price_year} prices, discounted to {start[:4]}; a death averted valued "
-            f"by {settings.life_value.upper()}); mean [90% interval], P(positive):"
+            f"by {settings.life_value.upper()}); mean [90% interval], P(better than {base.name}):"
         )
-        print(appraisal.headline(appraisal.summary(apprs, use_psa)).to_string())
+        print(appraisal.headline(summary).to_string())
     print(f"wrote {out}/{files}")
     return 0
 
@@ -341,32 +339,27 @@ def _budget(args) -> int:
     if args.period[1] < "2026-04-01":
         raise _Refuse(f"--period {' to '.join(args.period)}: portfolios start in April 2026; give a period past it")
     start, end, out, store, _ = _ensemble_setup(args, [base])
-    uncertain, frame = _psa_draws(args, [base], args.seeds)
-    draws, tags = psa.draw_dicts(frame), psa.draw_keys(frame)
+    _, frame = _psa_draws(args, [base], args.seeds)
+    # The leaders are run again on a fresh design and fresh seeds (named by content, so no stored run is reused).
+    _, fresh = _psa_draws(args, [base], args.seeds, seed=args.psa_seed + 1)
     t0 = time.perf_counter()
+
+    def search_on(pool, design, first_seed):
+        """The search on one PSA design: its runs use the design's draws and seeds from `first_seed`."""
+        draws, tags = psa.draw_dicts(design), psa.draw_keys(design)
+
+        def run(scenarios):
+            runs = plan(scenarios, args.seeds, args.seeds, first_seed=first_seed, tags=tags)
+            results = run_ensemble(runs, pool, store, draws, reduce=psa.force_wide)
+            return [[results[r.key] for r in runs if r.scenario is s] for s in scenarios]
+
+        return Search(base, design, args.budget, args.objective, (start, end), run, settings)
 
     try:
         with make_executor(args.workers, args.dask) as pool:
-
-            def run(scenarios):
-                runs = plan(scenarios, args.seeds, args.seeds, tags=tags)
-                results = run_ensemble(runs, pool, store, draws, reduce=psa.force_wide)
-                return [[results[r.key] for r in runs if r.scenario is s] for s in scenarios]
-
-            search = Search(base, frame, args.budget, args.objective, (start, end), run, settings)
+            search = search_on(pool, frame, 0)
             table, _ = optimise(search, args.trials, seed=args.psa_seed, progress=_progress_bar("portfolios"))
-            # The leaders again, on a fresh design and fresh seeds (named by content, so no stored run is reused).
-            _, fresh_frame = _psa_draws(args, [base], args.seeds, seed=args.psa_seed + 1)
-            fresh_draws, fresh_tags = psa.draw_dicts(fresh_frame), psa.draw_keys(fresh_frame)
-
-            def run_fresh(scenarios):
-                runs = plan(scenarios, args.seeds, args.seeds, first_seed=args.seeds, tags=fresh_tags)
-                results = run_ensemble(runs, pool, store, fresh_draws, reduce=psa.force_wide)
-                return [[results[r.key] for r in runs if r.scenario is s] for s in scenarios]
-
-            table = decide(
-                table, Search(base, fresh_frame, args.budget, args.objective, (start, end), run_fresh, settings)
-            )
+            table = decide(table, search_on(pool, fresh, args.seeds))
     except KeyboardInterrupt:
         return _interrupted(store)
     front = frontier(table[table.run], args.objective)
@@ -388,7 +381,7 @@ def _budget(args) -> int:
     }
     _write(out, None, meta, args.overwrite, extra=extra)
     shutil.rmtree(store.folder, ignore_errors=True)
-    best = table[table.within_budget & table.run].head(5)
+    best = table[table.within_budget & table.run].head(LEADERS)
     what = OBJECTIVES[args.objective][1]
     with pd.option_context("display.width", 220, "display.float_format", "{:,.2f}".format):
         print(
@@ -396,9 +389,9 @@ def _budget(args) -> int:
             f"each on {args.seeds} PSA draws, in {wall:.0f} s. The best within budget:"
         )
         print(
-            best[["portfolio", "spend_gbp", args.objective, "confirmed", "confirmed_low", "confirmed_high", "p_best"]]
-            .head(LEADERS)
-            .to_string(index=False)
+            best[
+                ["portfolio", "spend_gbp", args.objective, "confirmed", "confirmed_low", "confirmed_high", "p_best"]
+            ].to_string(index=False)
         )
         print(
             f"(confirmed: the best {LEADERS} run again on {args.seeds} fresh PSA draws and seeds; P(best) from those)"
