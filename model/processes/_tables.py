@@ -14,3 +14,11 @@ def by_status(**values: float) -> np.ndarray:
     for name, v in values.items():
         out[Status[name.upper()]] = v
     return out
+
+
+def in_status(*statuses: Status) -> np.ndarray:
+    """A boolean array over `Status`, true for the given states: `in_status(...)[status]` tests membership with one
+    fancy-index (cheaper than `np.isin` on the weekly arrays)."""
+    out = np.zeros(len(Status), dtype=bool)
+    out[list(statuses)] = True
+    return out

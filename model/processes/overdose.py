@@ -16,6 +16,7 @@ from drugsim.levers import N_LA
 from drugsim.parameters import geography
 from drugsim.population import NEVER, Status
 from drugsim.processes import naloxone_kits as kits
+from drugsim.processes._sets import sorted_unique
 from drugsim.processes._tables import by_status
 from drugsim.processes.split import split
 
@@ -107,7 +108,7 @@ def overdose(m) -> None:
     coc = m.cocaine_rows
     coc_rng = m.streams["cocaine_deaths"]
     k = coc_rng.poisson(m.alive_users["cocaine"].sum() * p["cocaine_poisoning_death_rate_per_year"] / WEEKS_PER_YEAR)
-    c = np.unique(coc[coc_rng.integers(0, coc.size, k)])
+    c = sorted_unique(coc[coc_rng.integers(0, coc.size, k)])
     c = c[pop.status[c] == Status.USING]
     pop.status[c] = Status.DEAD
     c_la = np.bincount(pop.la[c], minlength=N_LA)

@@ -23,6 +23,10 @@ from drugsim.population import (
     Status,
 )
 from drugsim.processes import naloxone_kits as kits
+from drugsim.processes._tables import in_status
+
+#: States in which an O2R client stays on a worker's caseload (in the community).
+_ON_CASELOAD = in_status(Status.USING, Status.TREATMENT, Status.HAT)
 
 
 def enter_treatment(m, idx: np.ndarray) -> None:
@@ -173,7 +177,7 @@ def offender_to_rehab(m) -> None:
     rng = m.streams["o2r"]
     st = pop.status[o]
     # Clients who leave the community (prison, death, abstinence, another rehab) leave the caseload.
-    gone = ~np.isin(st[open_], (Status.USING, Status.TREATMENT, Status.HAT))
+    gone = ~_ON_CASELOAD[st[open_]]
     stage[open_[gone]] = O2R_NONE
     open_ = open_[~gone]
     _assess(m, stage, since, open_[(stage[open_] == O2R_ASSESSING) & (since[open_] <= week)], rng)
@@ -181,10 +185,11 @@ def offender_to_rehab(m) -> None:
     drop = rng.random(waiting.size) < weekly_prob(p["o2r_wait_dropout_per_year"])
     stage[waiting[drop]] = O2R_NONE  # they stay in the community as they were
     _admit(m, stage, since, waiting[~drop], rng)
-    _refer(m, stage, since, rng)
+    caseload = _caseload(m)
+    referred = _refer(m, stage, since, rng, caseload)
     la = pop.la[o]
     m.add("o2r_waiting", np.bincount(la[stage == O2R_WAITING], minlength=N_LA))
-    m.add("o2r_caseload", _caseload(m))
+    m.add("o2r_caseload", caseload + referred)  # those referred this week join the caseload
 
 
 def _caseload(m) -> np.ndarray:
@@ -210,6 +215,8 @@ def _admit(m, stage, since, waiting: np.ndarray, rng) -> None:
     """Fill free O2R beds from the force-wide waiting list, longest-waiting first; charity beds first (cheaper,
     shared by every area), then regular commissioned beds; never beyond the beds or `max_residents`."""
     pop, lv = m.pop, m.levers
+    if waiting.size == 0:
+        return
     o = pop.ocu
     resident = pop.o2r_client[o] & (pop.status[o] == Status.REHAB)
     bed = pop.o2r_bed[o]
@@ -230,19 +237,20 @@ def _admit(m, stage, since, waiting: np.ndarray, rng) -> None:
     m.add("o2r_charity_admissions", np.bincount(pop.la[charity], minlength=N_LA))
 
 
-def _refer(m, stage, since, rng) -> None:
-    """Referrals at the pilot's rate per worker, but only into room on the workers' caseloads."""
+def _refer(m, stage, since, rng, caseload: np.ndarray) -> np.ndarray:
+    """Referrals at the pilot's rate per worker, but only into room on the workers' caseloads (`caseload`: open
+    clients by LA before them); returns the referrals by LA."""
     pop, p, lv = m.pop, m.p, m.levers
     o = pop.ocu
     wanted = rng.poisson(lv.o2r_staff * p["o2r_referrals_per_staff_year"] / WEEKS_PER_YEAR)
-    room = np.maximum(np.floor(lv.o2r_staff * p["o2r_caseload_per_staff"]) - _caseload(m), 0)
+    room = np.maximum(np.floor(lv.o2r_staff * p["o2r_caseload_per_staff"]) - caseload, 0)
     n = np.minimum(wanted, room).astype(int)
+    referred = np.zeros(N_LA)
     if not n.any():
-        return
+        return referred
     prolific = m.prolific_rows[m.prolific_rows < o.stop]
     s = pop.status[prolific]
     prolific = prolific[((s == Status.USING) | (s == Status.TREATMENT)) & (stage[prolific] == O2R_NONE)]
-    referred = np.zeros(N_LA)
     delay = max(int(round(p["o2r_assessment_weeks"])), 0)
     for a in np.flatnonzero(n):
         pool = prolific[pop.la[prolific] == a]
@@ -251,6 +259,7 @@ def _refer(m, stage, since, rng) -> None:
         since[chosen] = m.week + delay  # the week the assessment ends
         referred[a] = chosen.size
     m.add("o2r_referrals", referred)
+    return referred
 
 
 def reinvested_treatment(m) -> None:

@@ -14,6 +14,8 @@ import numpy as np
 from drugsim.calendar import WEEKS_PER_YEAR, weekly_prob
 from drugsim.levers import N_LA
 from drugsim.population import USER_MAX_AGE, Kind, Status
+from drugsim.processes._sets import sorted_unique, union
+from drugsim.processes._tables import in_status
 
 
 def turnover(m) -> None:
@@ -30,11 +32,11 @@ def turnover(m) -> None:
         # one (exact thinning of independent weekly chances).
         # (Capped below 1 so the number of hits stays finite even at a hazard no plausible range allows.)
         p_max = min(float(weekly_prob(profile.hazard(np.array(USER_MAX_AGE)))), 1 - 1e-9)
-        hits = np.unique(rng.integers(0, size, rng.poisson(-np.log1p(-p_max) * size)))
+        hits = sorted_unique(rng.integers(0, size, rng.poisson(-np.log1p(-p_max) * size)))
         age = pop.age0[rows][hits] + years
         stops = hits[rng.random(hits.size) * p_max < weekly_prob(profile.hazard(age))]
         turned_60 = np.flatnonzero(pop.age0[rows] >= np.float32(USER_MAX_AGE - years))
-        out = rows.start + np.union1d(stops, turned_60)
+        out = rows.start + union(stops, turned_60)
         leaving.append(out[pop.status[out] == Status.USING])  # the dead are not replaced
     renew = np.concatenate(leaving)
     pop.renew_users(renew, week, rng)
@@ -42,7 +44,7 @@ def turnover(m) -> None:
 
 
 #: States from which an OCU can move away: living in the community, not in a place-bound HAT programme.
-_MOBILE = (Status.USING, Status.TREATMENT, Status.ABSTINENT)
+_MOBILE = in_status(Status.USING, Status.TREATMENT, Status.ABSTINENT)
 
 
 def ocu_migration(m) -> None:
@@ -54,7 +56,7 @@ def ocu_migration(m) -> None:
     p_move = float(weekly_prob(m.p["ocu_migration_per_year"]))
     if p_move <= 0:
         return
-    hits = np.unique(rng.integers(0, o.stop, rng.poisson(-np.log1p(-p_move) * o.stop)))
-    movers = hits[np.isin(pop.status[hits], _MOBILE)]
+    hits = sorted_unique(rng.integers(0, o.stop, rng.poisson(-np.log1p(-p_move) * o.stop)))
+    movers = hits[_MOBILE[pop.status[hits]]]
     pop.swap_ocus(movers, m.week, rng)
     m.add("ocu_migrants", np.bincount(pop.la[movers], minlength=N_LA))
