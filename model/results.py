@@ -66,11 +66,30 @@ def _git_commit() -> dict | None:
         return None
 
 
-def environment() -> dict:
-    """What produced a result: Python, the platform, every installed package's version and the git commit."""
+def _installed() -> dict[str, str]:
+    """Every installed distribution's name and version, from the header lines of its metadata file. (Reading them
+    with `Distribution.metadata` parses each whole file as an e-mail message: 15 times slower, about 0.15 s a
+    command.)"""
     from importlib.metadata import distributions
 
-    packages = {d.metadata["Name"]: d.version for d in distributions() if d.metadata["Name"]}
+    packages = {}
+    for d in distributions():
+        name = version = None
+        for line in (d.read_text("METADATA") or d.read_text("PKG-INFO") or "").splitlines():
+            if not line:  # the headers end at the first blank line
+                break
+            if line.startswith("Name: "):
+                name = line[6:].strip()
+            elif line.startswith("Version: "):
+                version = line[9:].strip()
+        if name:
+            packages[name] = version
+    return packages
+
+
+def environment() -> dict:
+    """What produced a result: Python, the platform, every installed package's version and the git commit."""
+    packages = _installed()
     return {
         "python": platform.python_version(),
         "implementation": platform.python_implementation(),

@@ -56,16 +56,24 @@ def overdose(m) -> None:
     u = rng.random(o.stop)
 
     table = by_status(using=1.0, treatment=p["ost_overdose_multiplier"], hat=p["hat_overdose_multiplier"])
-    hazard = table[st] * pop.opioid_f[o] * np.float32(weekly_prob(p["overdose_rate_per_year"]))
-    risky = np.flatnonzero(pop.risk_until[o] >= week)
-    hazard[risky] *= pop.risk_mult[risky]
+    base = np.float32(weekly_prob(p["overdose_rate_per_year"]))
+    # Few overdose in a week: only draws below the highest hazard anyone can have need their own hazard. The bound
+    # is the product of the largest factors, with room for float32 rounding in each product.
+    bound = (
+        float(table.max()) * float(base) * max(1.0, float(pop.risk_mult[o].max())) * max(1.0, lv.overdose_mult.max())
+    )
+    cand = np.flatnonzero(u < bound * (1 + 1e-5))
+    hazard = table[st[cand]] * pop.opioid_f[cand] * base  # the same float32 operations as for every row at once
+    risky = np.flatnonzero(pop.risk_until[cand] >= week)
+    hazard[risky] *= pop.risk_mult[cand[risky]]
     if (lv.overdose_mult != 1).any():
-        hazard *= lv.overdose_mult[la].astype(np.float32)
-    od = np.flatnonzero(u < hazard)
+        hazard *= lv.overdose_mult[la[cand]].astype(np.float32)
+    hit = u[cand] < hazard
+    od, hazard = cand[hit], hazard[hit]
 
     od_la = la[od].astype(np.intp)
     on_site = st[od] == Status.HAT  # supervised dosing: witnessed, naloxone to hand
-    v = u[od] / hazard[od]
+    v = u[od] / hazard
     # Only life-threatening overdoses call for naloxone and can kill.
     severe, v = split(v, p["overdose_severe_share"])
     witnessed, v = split(v, np.where(on_site, 1.0, p["overdose_witnessed_prob"]) * severe)
