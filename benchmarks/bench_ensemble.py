@@ -1,13 +1,19 @@
 """Ensemble throughput benchmark (not a test): full-scale baseline runs (2019-2030) per minute on this machine,
-serially in one process against the local process pool (all cores).
+serially in one process against the local process pool (all cores). With --psa N, also the probabilistic
+sensitivity analysis of the appraisal as a user runs it: `drugsim compare baseline naloxone_take_home hat_scaled
+--psa N` (3N full runs, the appraisal, CEAC and EVPPI), its wall time, runs per minute and peak memory.
 
-Usage: python benchmarks/bench_ensemble.py [--runs 6]
+Usage: python benchmarks/bench_ensemble.py [--runs 6] [--psa N]
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import resource
+import subprocess
+import sys
+import tempfile
 import time
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
@@ -18,6 +24,7 @@ ROOT = Path(__file__).resolve().parent.parent
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--runs", type=int, default=6)
+    ap.add_argument("--psa", type=int, default=0, help="also time a PSA of three scenarios with N draws")
     args = ap.parse_args()
 
     from drugsim.ensemble import plan, run_ensemble
@@ -37,6 +44,39 @@ def main() -> None:
     print(
         f"  local pool, {workers} workers: {pooled:6.1f} s = {60 * args.runs / pooled:5.1f} runs per minute "
         f"({serial / pooled:.2f}x)"
+    )
+    print(f"  target: >= 100 runs per minute on 2 cores [{'met' if 60 * args.runs / pooled >= 100 else 'NOT met'}]")
+    if args.psa:
+        psa(args.psa)
+
+
+def psa(draws: int) -> None:
+    """Time the PSA command of three scenarios, whole process (its worker processes' peak memory included)."""
+    scenarios = ("baseline", "naloxone_take_home", "hat_scaled")
+    with tempfile.TemporaryDirectory() as tmp:
+        t0 = time.perf_counter()
+        subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "drugsim.cli",
+                "compare",
+                *scenarios,
+                "--psa",
+                str(draws),
+                "--out",
+                f"{tmp}/psa",
+                "-q",
+            ],
+            check=True,
+            stdout=subprocess.DEVNULL,
+        )
+        wall = time.perf_counter() - t0
+    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    runs = draws * len(scenarios)
+    print(
+        f"PSA, {draws} draws of {len(scenarios)} scenarios ({runs} full runs), whole command: {wall / 60:.1f} min "
+        f"= {60 * runs / wall:.1f} runs per minute; largest process {peak:.0f} MiB"
     )
 
 

@@ -27,12 +27,16 @@ def main() -> None:
         browser = pw.chromium.launch(executable_path=chromium(), args=CHROMIUM_ARGS)
         page = browser.new_page(viewport={"width": WIDTH, "height": HEIGHT})
         page.goto(url)
+        expect(page.get_by_role("heading", name="What would it change?")).to_be_visible()
+        page.wait_for_timeout(1500)
+        page.screenshot(path=OUT / "start.png")
+        page.get_by_role("link", name=re.compile(r"Compare scenarios$")).click()
         others = page.get_by_role("combobox", name="Scenarios to compare with it")
         others.click()
         page.get_by_role("option", name="naloxone_take_home").click()
         page.keyboard.press("Escape")
         page.get_by_role("button", name="Run comparison").click()
-        expect(page.get_by_test_id("stMetric")).to_have_count(12)
+        expect(page.get_by_test_id("stMetric")).to_have_count(16)  # 8 cards for each of 2 scenarios
         page.wait_for_timeout(1500)
         page.screenshot(path=OUT / "compare.png")
         for link, name in (

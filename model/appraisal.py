@@ -179,6 +179,16 @@ def _criminal_justice(results: np.ndarray, p: dict[str, float], price_year: int)
     )
 
 
+def by_survivors_weekly(base: np.ndarray, alt: np.ndarray, metric: str) -> np.ndarray:
+    """The part of an offending metric (`crime_cost_gbp`, `acquisitive_crimes`) in the option's run that people
+    alive because of the option account for, week by week: the extra people alive (drug deaths averted since the
+    start of the run: an earlier life saved counts) at the average active OCU's weekly value."""
+    survivors = np.cumsum(_force(base, "drug_deaths") - _force(alt, "drug_deaths"))
+    active = _force(alt, "ocu_active")
+    per_active = np.divide(_force(alt, metric), active, out=np.zeros_like(active), where=active > 0)
+    return survivors * per_active
+
+
 #: The stocks counted as in treatment for quality of life.
 IN_TREATMENT = ("in_treatment", "in_hat", "in_rehab")
 
@@ -194,11 +204,7 @@ def line_values(
         return _yearly(_force(base, metric) - _force(alt, metric), weights)
 
     deaths_averted = _force(base, "drug_deaths") - _force(alt, "drug_deaths")
-    # People alive because of the option, week by week (from the start of the run: an earlier life saved counts).
-    survivors = np.cumsum(deaths_averted)
-    active = _force(alt, "ocu_active")
-    cost_per_active = np.divide(_force(alt, "crime_cost_gbp"), active, out=np.zeros_like(active), where=active > 0)
-    by_survivors = -_yearly(survivors * cost_per_active, weights)  # their crime is a cost
+    by_survivors = -_yearly(by_survivors_weekly(base, alt, "crime_cost_gbp"), weights)  # their crime is a cost
     records = saved("criminal_records")
     return {
         "intervention_spend": saved("spend_total_gbp"),

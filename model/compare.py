@@ -122,7 +122,7 @@ INTERVALS = {
 }
 
 
-def _difference(d, better: str | None, psa: bool) -> dict[str, float]:
+def difference(d, better: str | None, psa: bool) -> dict[str, float]:
     """A difference's mean, headline interval, interval of the mean, and share of runs in which it is better."""
     d = np.asarray(d, dtype=float)
     mean, mlo, mhi = mean_interval(d)
@@ -158,21 +158,21 @@ def compare(per_run: dict[str, pd.DataFrame], base: str, period: tuple[str, str]
                     unit=METRICS[outcome].unit,
                     base_value=b[outcome].mean(),
                     scenario_value=alt[outcome].mean(),
-                    **_difference(alt[outcome] - b[outcome], METRICS[outcome].better, psa),
+                    **difference(alt[outcome] - b[outcome], METRICS[outcome].better, psa),
                 )
             )
         econ = _economics(b, alt)
         for outcome in ("intervention_spend_gbp", "costs_avoided_gbp", "net_benefit_gbp"):
             better = {"intervention_spend_gbp": "lower"}.get(outcome, "higher")
-            difference = _difference(econ[outcome], better, psa)
+            d = difference(econ[outcome], better, psa)
             rows.append(
                 dict(
                     scenario=name,
                     outcome=outcome,
                     unit="GBP",
                     base_value=0.0,
-                    scenario_value=difference["diff_mean"],
-                    **difference,
+                    scenario_value=d["diff_mean"],
+                    **d,
                 )
             )
         spend = econ["intervention_spend_gbp"].to_numpy()

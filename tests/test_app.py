@@ -12,7 +12,9 @@ from streamlit.testing.v1 import AppTest
 
 from drugsim.calendar import WEEKS_PER_YEAR
 from drugsim.targets import CALIBRATION_DIR
-from drugsim.webapp.labels import HEADLINES, label
+from drugsim.webapp import trust
+from drugsim.webapp.cards import MONEY_CARDS, OUTCOME_CARDS
+from drugsim.webapp.labels import label
 
 # Full-scale runs, ensembles or the app: the whole suite runs these; the quick tier (-m 'not slow') does not.
 pytestmark = pytest.mark.slow
@@ -39,21 +41,54 @@ def page(name: str | None = None) -> AppTest:
 @pytest.fixture(scope="module")
 def compared() -> AppTest:
     """The Compare page after a two-scenario comparison (2 paired runs each, the page's other defaults)."""
-    at = page()
+    at = page("compare")
     at.number_input(key="cmp_runs").set_value(2).run()
     at.button(key="cmp_run").click().run()
     assert not at.exception, at.exception
     return at
 
 
-@pytest.mark.parametrize("name", ["compare", "build", "assumptions", "sensitivity", "calibration", "export"])
+@pytest.mark.parametrize("name", ["start", "compare", "build", "assumptions", "sensitivity", "calibration", "export"])
 def test_every_page_loads_without_errors(name):
     at = page(name)
     assert not at.error and at.title
 
 
-def test_compare_page_waits_for_a_run():
+def test_the_first_screen_explains_the_tool_its_record_and_its_words():
     at = page()
+    assert at.title[0].value == "What would it change?"
+    text = " ".join(m.value for m in at.markdown)
+    for word in ("OCU", "HAT", "CLTF", "O2R", "Type 1 outcome", "QALY", "Cashable"):
+        assert f"**{word}" in text, word
+    assert f"the {trust.summary()['holdout_n']} figures first published in 2025" in text
+    assert trust.misses() and all(miss in text for miss in trust.misses())  # each miss named, in words
+    assert len([b for b in at.button if b.key and b.key.startswith("example_")]) == 3
+
+
+def test_an_example_question_opens_and_runs_its_comparison():
+    at = page()
+    at.session_state["cmp_runs"] = 2
+    at.button(key="example_naloxone_take_home").click().run()
+    assert not at.exception, at.exception
+    assert at.title[0].value == "Compare scenarios"
+    c = at.session_state["comparison"]
+    assert [s.name for s in c.scenarios] == ["baseline", "naloxone_take_home"] and c.n_runs == 2
+    assert at.metric  # the headline cards, without pressing Run
+
+
+def test_compare_settings_survive_a_visit_to_another_page():
+    at = page("compare")
+    at.multiselect(key="cmp_others").set_value(["hat_pilot"]).run()
+    at.number_input(key="cmp_runs").set_value(4).run()
+    at.switch_page(str(PAGES / "assumptions.py")).run()
+    at.switch_page(str(PAGES / "compare.py")).run()
+    assert not at.exception
+    assert at.multiselect(key="cmp_others").value == ["hat_pilot"]
+    assert at.number_input(key="cmp_runs").value == 4
+
+
+def test_compare_page_waits_for_a_run():
+    at = page("compare")
     assert at.title[0].value == "Compare scenarios"
     assert at.selectbox(key="cmp_base").value == "baseline"
     assert at.multiselect(key="cmp_others").value == ["combined_package"]
@@ -62,7 +97,7 @@ def test_compare_page_waits_for_a_run():
 
 
 def test_no_scenario_chosen_disables_the_run_button():
-    at = page()
+    at = page("compare")
     at.multiselect(key="cmp_others").set_value([]).run()
     assert at.button(key="cmp_run").disabled
     assert any("at least one scenario" in i.value for i in at.info)
@@ -70,8 +105,7 @@ def test_no_scenario_chosen_disables_the_run_button():
 
 def test_comparison_shows_headline_cards_with_intervals(compared):
     labels = [m.label for m in compared.metric]
-    assert labels.count(label("drug_deaths")) == 1
-    assert set(labels) == {label(h) for h in HEADLINES}
+    assert labels == [label(o) for o in OUTCOME_CARDS] + [title for title, _, _ in MONEY_CARDS.values()]
     for m in compared.metric:
         assert m.value.replace(",", "").replace("£", "").lstrip("+-")[0].isdigit(), m.value
     c = compared.session_state["comparison"]
@@ -111,7 +145,7 @@ def test_changing_a_chart_does_not_rerun_the_model(compared):
 
 
 def test_chart_links_to_its_assumptions():
-    at = page()
+    at = page("compare")
     at.number_input(key="cmp_runs").set_value(2).run()
     at.button(key="cmp_run").click().run()
     link = next(b for b in at.button if b.key and b.key.startswith("assume_ts_"))

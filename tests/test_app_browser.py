@@ -57,6 +57,10 @@ def test_the_app_listens_on_this_machine_only(browser_page):
 def test_two_scenario_comparison_then_briefing_pack(browser_page, tmp_path):
     url, page = browser_page
     assert url.startswith("http://127.0.0.1:")
+    # The first screen says what the tool is for; the comparison is one click away.
+    expect(page.get_by_role("heading", name="What would it change?")).to_be_visible()
+    expect(page.get_by_text("Start with a question")).to_be_visible()
+    page.get_by_role("link", name="Compare scenarios").click()
     expect(page.get_by_role("heading", name="Compare scenarios")).to_be_visible()
     runs = page.get_by_role("spinbutton", name="Runs per scenario")
     runs.fill("2")
@@ -66,7 +70,7 @@ def test_two_scenario_comparison_then_briefing_pack(browser_page, tmp_path):
 
     # Headline cards with numbers, and charts drawn.
     cards = page.get_by_test_id("stMetric")
-    expect(cards).to_have_count(6)
+    expect(cards).to_have_count(8)  # four outcomes, four money cards
     expect(cards.first).to_contain_text("Drug deaths")
     assert re.search(r"[+-]?[\d,]+", cards.first.get_by_test_id("stMetricValue").inner_text())
     expect(page.get_by_text("(90%)").first).to_be_visible()

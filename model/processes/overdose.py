@@ -60,7 +60,7 @@ def overdose(m) -> None:
     # Few overdose in a week: only draws below the highest hazard anyone can have need their own hazard. The bound
     # is the product of the largest factors, with room for float32 rounding in each product.
     bound = (
-        float(table.max()) * float(base) * max(1.0, float(pop.risk_mult[o].max())) * max(1.0, lv.overdose_mult.max())
+        float(table.max()) * float(base) * float(pop.risk_mult[o].max(initial=1.0)) * max(1.0, lv.overdose_mult.max())
     )
     cand = np.flatnonzero(u < bound * (1 + 1e-5))
     hazard = table[st[cand]] * pop.opioid_f[cand] * base  # the same float32 operations as for every row at once

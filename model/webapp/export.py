@@ -19,7 +19,8 @@ from drugsim import __version__
 from drugsim.compare import ECONOMICS
 from drugsim.parameters import parameter_table
 from drugsim.webapp import charts
-from drugsim.webapp.labels import HEADLINES, depends_on, fmt, label
+from drugsim.webapp.cards import OUTCOME_CARDS, cards
+from drugsim.webapp.labels import depends_on, fmt, label
 from drugsim.webapp.runs import Comparison
 
 A4_LANDSCAPE = (11.69, 8.27)
@@ -40,20 +41,21 @@ def xlsx_bytes(tables: dict[str, pd.DataFrame]) -> bytes:
 
 
 def headline_table(c: Comparison) -> pd.DataFrame:
-    """The headline cards as a table: each scenario's difference from the base with its 90% interval."""
+    """The headline cards as a table: each scenario's difference from the base with its 90% interval, the share of
+    runs in which it is better, and the card's explanation (drugsim.webapp.cards)."""
     rows = []
     for s in c.others:
-        for outcome in HEADLINES:
-            r = c.row(s.name, outcome)
+        for card in cards(c, s.name):
             rows.append(
                 {
                     "scenario": s.name,
-                    "outcome": label(outcome),
-                    "difference": fmt(outcome, r.diff_mean, signed=True),
-                    "90% interval": (
-                        f"{fmt(outcome, r.diff_low, signed=True)} to {fmt(outcome, r.diff_high, signed=True)}"
-                    ),
-                    "within noise": "yes" if r.diff_low <= 0 <= r.diff_high else "no",
+                    "outcome": card.title,
+                    "difference": card.value,
+                    "90% interval": card.interval.removesuffix(" (90%)"),
+                    "chance better": card.chance,
+                    "within noise": "yes" if card.noise else "no",
+                    "note": card.note,
+                    "against the reports": card.trust,
                 }
             )
     return pd.DataFrame(rows)
@@ -80,7 +82,7 @@ def appraisal_table(c: Comparison) -> pd.DataFrame:
     return headline(c.appraisal).rename_axis("measure").reset_index()
 
 
-def assumptions_table(c: Comparison, outcomes=HEADLINES) -> pd.DataFrame:
+def assumptions_table(c: Comparison, outcomes=(*OUTCOME_CARDS, "net_benefit_gbp")) -> pd.DataFrame:
     """The parameters behind the given outcomes: value used, plausible range, unit and source. Values that a
     scenario or this session changed from the table are marked."""
     table = parameter_table()
@@ -123,15 +125,17 @@ def all_tables(c: Comparison) -> dict[str, pd.DataFrame]:
 
 
 def _text_page(pdf: PdfPages, title: str, lines: list[str], size: int = 10) -> None:
-    fig = plt.figure(figsize=A4_LANDSCAPE)
-    fig.text(0.05, 0.93, title, fontsize=18, weight="bold", va="top")
-    y = 0.85
-    for line in lines:
-        for part in textwrap.wrap(line, 150) or [""]:
-            fig.text(0.05, y, part, fontsize=size, va="top", family="DejaVu Sans")
-            y -= 0.028 * size / 10
-    pdf.savefig(fig)
-    plt.close(fig)
+    """Wrapped lines of text under a title, continued on further pages as needed (none runs off the page)."""
+    parts = [part for line in lines for part in (textwrap.wrap(line, 150) or [""])]
+    step = 0.028 * size / 10
+    per_page = int((0.85 - 0.05) / step)
+    for first in range(0, max(len(parts), 1), per_page):
+        fig = plt.figure(figsize=A4_LANDSCAPE)
+        fig.text(0.05, 0.93, title + (" (continued)" if first else ""), fontsize=18, weight="bold", va="top")
+        for i, part in enumerate(parts[first : first + per_page]):
+            fig.text(0.05, 0.85 - i * step, part, fontsize=size, va="top", family="DejaVu Sans")
+        pdf.savefig(fig)
+        plt.close(fig)
 
 
 def _table_pages(pdf: PdfPages, title: str, table: pd.DataFrame, widths: dict[str, int], rows_per_page: int = 22):
@@ -209,8 +213,18 @@ def briefing_pdf(c: Comparison) -> bytes:
             pdf,
             "Headlines",
             headline_table(c),
-            {"scenario": 14, "outcome": 30, "difference": 12, "90% interval": 22, "within noise": 8},
+            {
+                "scenario": 14,
+                "outcome": 30,
+                "difference": 12,
+                "90% interval": 22,
+                "chance better": 22,
+                "within noise": 8,
+            },
         )
+        notes = [f"{r.scenario}, {r.outcome}: {r.note}" for r in headline_table(c).itertuples() if r.note]
+        if notes:
+            _text_page(pdf, "What the headlines mean", notes)
         for metric in KEY_CHARTS:
             _figure_page(pdf, charts.timeseries(c.series(metric), metric, c.period, c.n_runs))
         _figure_page(pdf, charts.area_differences(c.areas("drug_deaths"), "drug_deaths", c.period))

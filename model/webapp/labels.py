@@ -38,16 +38,6 @@ LABELS = {
     "return_per_gbp": "Costs avoided per £1 spent",
 }
 
-#: The headline cards of a comparison, in order.
-HEADLINES = (
-    "drug_deaths",
-    "acquisitive_crimes",
-    "active_county_lines",
-    "criminal_records",
-    "intervention_spend_gbp",
-    "net_benefit_gbp",
-)
-
 _POPULATION = ("population", "treatment")
 #: Parameter-table groups behind each outcome; outcomes not listed depend on their own metric's group.
 DEPENDS = {
@@ -141,3 +131,38 @@ def fmt(outcome: str, x: float, signed: bool = False) -> str:
         return f"£{x:,.2f}"
     x = round(x) + 0.0  # + 0.0 turns -0.0 into 0.0: no "-0"
     return f"{x:+,.0f}" if signed and x else f"{x:,.0f}"
+
+
+#: The words the app uses that a reader may not know, in plain English (the start page's glossary).
+GLOSSARY = {
+    "OCU": "Opiate and/or crack cocaine user: someone who uses heroin, crack or both, the group most harmed by drugs "
+    "and most involved in acquisitive crime.",
+    "OST": "Opioid substitution treatment: methadone or buprenorphine prescribed in a structured treatment programme.",
+    "HAT": "Heroin-assisted treatment: pharmaceutical heroin taken under supervision at a clinic, for people whom "
+    "other treatment has not helped (Middlesbrough's programme is the UK example).",
+    "Naloxone": "A medicine that reverses an opioid overdose. Take-home kits go to people who use drugs and those "
+    "around them; West Midlands Police officers can carry it too.",
+    "Divert": "West Midlands Police's pre-arrest diversion: someone found with drugs for their own use is offered "
+    "an education or treatment session instead of a charge or caution.",
+    "Arrest referral (CARS, RADAR)": "Drug workers in custody blocks who refer people arrested (after a positive test "
+    "for heroin or crack, or on request) to treatment.",
+    "O2R": "Offending to Recovery (earlier Offender to Rehab): a route from custody into residential rehabilitation "
+    "for prolific offenders who use drugs.",
+    "County line": "A phone line used to sell heroin and crack in another area, often using children or vulnerable "
+    "adults to carry and deal.",
+    "CLTF": "County Lines Taskforce: West Midlands Police's team that closes county lines run from the force area; "
+    "its funding is approved to April 2026.",
+    "Type 1 outcome": "A county line disabled and its holder charged: the measure of the Taskforce's work.",
+    "NRM": "National Referral Mechanism: the UK's route for identifying victims of trafficking and modern slavery, "
+    "including children exploited on county lines.",
+    "QALY": "Quality-adjusted life year: a year of life in full health. The Green Book values one at £70,000.",
+    "Present value": "A future cost or benefit expressed in today's money, discounted at the Treasury's rate "
+    "(3.5% a year; 1.5% for health).",
+    "Cashable": "Money that actually changes hands (spending, treatment bills). Non-cashable: capacity freed, such as "
+    "police or NHS time, which is real but does not return to budgets as cash.",
+    "Paired runs": "Every scenario is run with the same random numbers as the base, so differences show the policy, "
+    "not chance.",
+    "90% interval": "The range that holds the answer in 9 cases out of 10, given chance and, with parameter "
+    "uncertainty on, everything the evidence leaves open about the model's inputs.",
+    "Holdout": "Figures first published in the 2025 report, kept back from fitting the model, to test it fairly.",
+}

@@ -1,8 +1,9 @@
 """drugsim's Streamlit front end. Start it with `drugsim app` (or `streamlit run app.py` in a clone); it serves
 http://127.0.0.1:8501 only.
 
-Pages: Compare scenarios, Build a scenario, Assumptions, Assumptions that matter, Calibration, Export. The pages
-live in `drugsim/webapp/pages/`; the shared pieces (scenarios, cached runs, charts, exports) in `drugsim/webapp/`.
+Pages: Start here, Compare scenarios, Build a scenario, Assumptions, Assumptions that matter, Calibration, Export.
+The pages live in `drugsim/webapp/pages/`; the shared pieces (scenarios, cached runs, charts, exports) in
+`drugsim/webapp/`.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import uuid
 
 import streamlit as st
 
+from drugsim.webapp import state
 from drugsim.webapp.pages import pages
 
 log = logging.getLogger("drugsim.app")
@@ -21,6 +23,7 @@ def main() -> None:
     st.set_page_config(
         page_title="drugsim: West Midlands drug policy simulator", page_icon=":bar_chart:", layout="wide"
     )
+    state.keep_settings()
     page = st.navigation(pages())
     with st.sidebar:
         st.caption(

@@ -95,9 +95,9 @@ class Comparison:
         return compare(self.per_run, self.base.name, self.period, psa=self.psa)
 
     @cached_property
-    def appraisal(self) -> pd.DataFrame:
-        """The Green Book appraisal of each scenario against the base (drugsim.appraisal.summary)."""
-        from drugsim.appraisal import appraise, summary
+    def appraisal_runs(self) -> dict[str, pd.DataFrame]:
+        """The Green Book appraisal of each paired run against the base (drugsim.appraisal.appraise), by scenario."""
+        from drugsim.appraisal import appraise
         from drugsim.calendar import Calendar
         from drugsim.compare import per_scenario
 
@@ -109,7 +109,14 @@ class Comparison:
         ]
         per = per_scenario(self.scenarios, self.runs, self.results)
         cal = Calendar(self.base.start, self.base.end)
-        return summary(appraise(per, params, self.base.name, cal, self.period), self.psa)
+        return appraise(per, params, self.base.name, cal, self.period)
+
+    @cached_property
+    def appraisal(self) -> pd.DataFrame:
+        """The Green Book appraisal of each scenario against the base (drugsim.appraisal.summary)."""
+        from drugsim.appraisal import summary
+
+        return summary(self.appraisal_runs, self.psa)
 
     def row(self, scenario: str, outcome: str) -> pd.Series:
         t = self.table

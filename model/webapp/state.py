@@ -12,6 +12,27 @@ from drugsim.library import SCENARIO_DIR
 from drugsim.scenario import ResolvedScenario, load_scenario, parse_scenario
 from drugsim.webapp.runs import Comparison, RunCache
 
+#: Settings kept for the whole session when the user moves to another page and back (Streamlit forgets a widget's
+#: value once a run does not draw it, unless the value is written back to session state).
+KEPT = (
+    "cmp_base",
+    "cmp_others",
+    "cmp_period",
+    "cmp_runs",
+    "cmp_draws",
+    "ts_metric",
+    "ts_freq",
+    "ts_area",
+    "area_metric",
+)
+
+
+def keep_settings() -> None:
+    """Write the kept settings back to session state, so they outlive pages that do not draw them."""
+    for key in KEPT:
+        if key in st.session_state:
+            st.session_state[key] = st.session_state[key]
+
 
 @st.cache_resource
 def run_cache() -> RunCache:

@@ -9,7 +9,8 @@ HERE = Path(__file__).parent
 
 def pages() -> list:
     return [
-        st.Page(str(HERE / "compare.py"), title="Compare scenarios", icon=":material/compare_arrows:", default=True),
+        st.Page(str(HERE / "start.py"), title="Start here", icon=":material/home:", default=True),
+        st.Page(str(HERE / "compare.py"), title="Compare scenarios", icon=":material/compare_arrows:"),
         st.Page(str(HERE / "build.py"), title="Build a scenario", icon=":material/tune:"),
         st.Page(str(HERE / "assumptions.py"), title="Assumptions", icon=":material/menu_book:"),
         st.Page(str(HERE / "sensitivity.py"), title="Assumptions that matter", icon=":material/troubleshoot:"),

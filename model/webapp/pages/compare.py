@@ -14,8 +14,9 @@ from drugsim.ensemble import RunFailed, WorkerDied
 from drugsim.parameters import AREAS, FORCE_AREA
 from drugsim.scenario import ScenarioError
 from drugsim.webapp import charts, state
+from drugsim.webapp.cards import cards
 from drugsim.webapp.export import appraisal_table, economics_table, headline_table
-from drugsim.webapp.labels import HEADLINES, fmt, label, lower_is_better
+from drugsim.webapp.labels import label
 from drugsim.webapp.runs import prepare, run_comparison
 from drugsim.webapp.widgets import chart, forget_charts, plain, problem, table_downloads
 
@@ -27,6 +28,10 @@ st.markdown(
 )
 
 names = state.scenario_names()
+# An example question from the start page: its scenarios, run at once.
+example = st.session_state.pop("example", None)
+if example:
+    st.session_state["cmp_base"], st.session_state["cmp_others"] = example["base"], example["others"]
 c1, c2 = st.columns([1, 2])
 base = c1.selectbox("Base scenario", names, index=names.index("baseline"), key="cmp_base", format_func=state.describe)
 choices = [n for n in names if n != base]
@@ -71,6 +76,7 @@ period = (f"{years[0]}-01-01", f"{years[1]}-12-31")
 settings = (base, tuple(others), period, int(n_runs), bool(use_draws), tuple(sorted(overrides.items())))
 b1, b2, _ = st.columns([1.3, 0.8, 3])
 go = b1.button("Run comparison", type="primary", key="cmp_run", disabled=not others, icon=":material/play_arrow:")
+go = go or bool(example)
 b2.button(
     "Stop", key="cmp_stop", icon=":material/stop:", help="Stop a comparison that is running; finished runs are kept."
 )
@@ -131,27 +137,18 @@ st.caption(
 
 for s in c.others:
     st.markdown(f"**{plain(s.name)}**: {plain(s.description)}")
-    cols = st.columns(3)
-    for i, outcome in enumerate(HEADLINES):
-        r = c.row(s.name, outcome)
-        noise = r.diff_low <= 0 <= r.diff_high or r.diff_low != r.diff_low
-        better = lower_is_better(outcome)
-        colour = "off" if noise or better is None else ("inverse" if better else "normal")
-        base_total = (
-            "" if outcome.endswith("_gbp") and r.base_value == 0 else f" {c.base.name}: {fmt(outcome, r.base_value)}."
-        )
-        cols[i % 3].metric(
-            label(outcome),
-            fmt(outcome, r.diff_mean, signed=True),
-            delta=f"{fmt(outcome, r.diff_low, signed=True)} to {fmt(outcome, r.diff_high, signed=True)} (90%)",
-            delta_color=colour,
-            delta_arrow="off" if noise else "auto",
-            help=(
-                f"Difference from {c.base.name}, {start} to {end}.{base_total} "
-                f"{s.name}: {fmt(outcome, r.scenario_value)}."
-            ),
-            border=True,
-        )
+    for row in (slice(0, 4), slice(4, 8)):
+        for col, card in zip(st.columns(4), cards(c, s.name)[row], strict=False):
+            col.metric(
+                card.title,
+                card.value,
+                delta=card.interval,
+                delta_color=card.colour,
+                delta_arrow="off" if card.noise else "auto",
+                help=f"{card.what} {s.name} against {c.base.name}, {start} to {end}.",
+                border=True,
+            )
+            col.caption(plain(" ".join(x for x in (card.chance, card.note, card.trust) if x)))
 
 over_time, areas, ethnicity, economics, everything = st.tabs(
     ["Over time", "By local authority", "By ethnicity", "Economics", "All outcomes"]
