@@ -46,19 +46,51 @@ def _footnote(fig: Figure, text: str) -> None:
 def timeseries(
     series: pd.DataFrame, metric: str, period: tuple[str, str], runs: int, freq: str = "QS", area: str | None = None
 ) -> Figure:
-    """Mean of runs with the 5th-95th percentile band, one line per scenario; the compared period is shaded."""
+    """Mean of runs with the 5th-95th percentile band, one line per scenario; the compared period is shaded. The
+    base (the first scenario) is drawn last, dashed, so a scenario that matches it does not hide it; counts and money
+    start at zero, so a small change does not look large."""
     fig, ax = plt.subplots(figsize=SIZE, layout="constrained")
-    for i, (name, s) in enumerate(series.groupby("scenario", sort=False)):
-        ax.plot(s.date, s["mean"], color=colour(i), linewidth=1.8, label=name)
-        ax.fill_between(s.date, s.low, s.high, color=colour(i), alpha=0.18, linewidth=0)
+    groups = list(series.groupby("scenario", sort=False))
+    for i, (name, s) in reversed(list(enumerate(groups))):
+        base = i == 0
+        ax.plot(
+            s.date,
+            s["mean"],
+            color="#333333" if base else colour(i),
+            linewidth=1.6 if base else 1.8,
+            linestyle="--" if base else "-",
+            label=f"{name} (base)" if base else name,
+            zorder=3 if base else 2,
+        )
+        ax.fill_between(s.date, s.low, s.high, color="#333333" if base else colour(i), alpha=0.12, linewidth=0)
     ax.axvspan(pd.Timestamp(period[0]), pd.Timestamp(period[1]), color="#f2f2f2", zorder=0, label="compared period")
+    if (series["low"].dropna() >= 0).all():
+        ax.set_ylim(bottom=0)
     per = {"QS": "quarter", "YS": "year", "MS": "month"}.get(freq, freq)
-    ax.set_title(label(metric), loc="left", fontsize=11)
+    where = area.title() if area else "West Midlands force area"
+    base = groups[0][0] if groups else ""
+    ax.set_title(
+        f"{label(metric)}, {where}: {', '.join(n for n, _ in groups[1:]) or base} against {base}",
+        loc="left",
+        fontsize=11,
+    )
     ax.set_ylabel(f"{unit(metric)} per {per}")
     _axis_format(ax, unit(metric))
-    ax.legend(frameon=False, fontsize=8, loc="upper left", bbox_to_anchor=(1.0, 1.0))
-    where = area.title() if area else "West Midlands force area"
-    _footnote(fig, f"Lines: mean of {runs} paired runs. Bands: 5th-95th percentile of runs. {where}.")
+    handles, names = ax.get_legend_handles_labels()
+    order = sorted(range(len(names)), key=lambda k: (not names[k].endswith("(base)"), names[k] == "compared period"))
+    ax.legend(
+        [handles[k] for k in order],
+        [names[k] for k in order],
+        frameon=False,
+        fontsize=8,
+        loc="upper left",
+        bbox_to_anchor=(1.0, 1.0),
+    )
+    _footnote(
+        fig,
+        f"Lines: mean of {runs} paired runs. Bands: 5th-95th percentile of runs. Shaded: the compared period, "
+        f"{period[0][:4]}-{period[1][:4]}.",
+    )
     return fig
 
 
