@@ -135,6 +135,12 @@ def test_xlsx_holds_every_table(comparison):
     assert book.sheetnames == list(tables)
     sheet = book["comparison"]
     assert sheet.max_row == len(tables["comparison"]) + 1
+    # Numbers are stored as numbers, with their unit in a column of its own (never "£4.6m" as text).
+    for name, column in (("headlines", "difference"), ("economics", "estimate"), ("appraisal", "mean")):
+        rows = list(book[name].iter_rows(values_only=True))
+        values = [row[rows[0].index(column)] for row in rows[1:]]
+        numbers = [v for v in values if v is not None]  # an undefined ratio (no deaths averted) is an empty cell
+        assert numbers and all(isinstance(v, int | float) for v in numbers), (name, values[:3])
 
 
 def test_every_chart_exports_as_png_and_svg(comparison):

@@ -16,8 +16,9 @@ import numpy as np
 
 from drugsim.appraisal import LINES, by_survivors_weekly
 from drugsim.compare import difference, period_weeks
+from drugsim.metrics import METRICS
 from drugsim.webapp import trust
-from drugsim.webapp.labels import fmt, label, lower_is_better, money
+from drugsim.webapp.labels import fmt, label, lower_is_better, money, unit
 
 #: Outcome cards, in order: counts from the comparison table.
 OUTCOME_CARDS = ("drug_deaths", "acquisitive_crimes", "active_county_lines", "criminal_records")
@@ -63,8 +64,11 @@ class Card:
     what: str  # what the card measures
     note: str  # an explanation the numbers call for, or ""
     trust: str = ""  # how the model did against the published figures that bear on this outcome
-
     zero: bool = False  # no change in any run
+    mean: float = float("nan")  # the numbers behind the text, for tables and workbooks
+    low: float = float("nan")
+    high: float = float("nan")
+    unit: str = ""
 
     @property
     def chance(self) -> str:
@@ -100,6 +104,10 @@ def _card(key, title, what, mean, low, high, p_better, better: bool | None, text
         note="",
         trust=trust_line,
         zero=mean == 0 and low == 0 and high == 0,
+        mean=float(mean),
+        low=float(low),
+        high=float(high),
+        unit=unit(key) if key in METRICS else "GBP",
     )
 
 

@@ -40,19 +40,28 @@ def xlsx_bytes(tables: dict[str, pd.DataFrame]) -> bytes:
     return buf.getvalue()
 
 
-def headline_table(c: Comparison) -> pd.DataFrame:
-    """The headline cards as a table: each scenario's difference from the base with its 90% interval, the share of
-    runs in which it is better, and the card's explanation (drugsim.webapp.cards)."""
+def headline_table(c: Comparison, numeric: bool = False) -> pd.DataFrame:
+    """The headline cards as a table: each scenario's difference from the base with its 90% interval, the chance
+    it is better, and the card's explanation (drugsim.webapp.cards). As shown on the cards, or with `numeric` as
+    numbers with their unit (for workbooks and CSV)."""
     rows = []
     for s in c.others:
         for card in cards(c, s.name):
+            shown = {"difference": card.value, "90% interval": card.interval.removesuffix(" (90%)")}
+            if numeric:
+                shown = {
+                    "unit": card.unit,
+                    "difference": card.mean,
+                    "low (90%)": card.low,
+                    "high (90%)": card.high,
+                    "p_better": card.p_better,
+                }
             rows.append(
                 {
                     "scenario": s.name,
                     "outcome": card.title,
-                    "difference": card.value,
-                    "90% interval": card.interval.removesuffix(" (90%)"),
-                    "chance better": card.chance,
+                    **shown,
+                    **({} if numeric else {"chance better": card.chance}),
                     "within noise": "yes" if card.noise else "no",
                     "note": card.note,
                     "against the reports": card.trust,
@@ -61,8 +70,19 @@ def headline_table(c: Comparison) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def economics_table(c: Comparison) -> pd.DataFrame:
+def economics_table(c: Comparison, numeric: bool = False) -> pd.DataFrame:
     t = c.table[c.table.outcome.isin(ECONOMICS) & (c.table.scenario != c.base.name)]
+    if numeric:
+        return pd.DataFrame(
+            {
+                "scenario": t.scenario,
+                "measure": t.outcome.map(label),
+                "unit": t.outcome.map(lambda o: "ratio" if o == "return_per_gbp" else "GBP"),
+                "estimate": t.diff_mean,
+                "low (90%)": t.diff_low,
+                "high (90%)": t.diff_high,
+            }
+        )
     return pd.DataFrame(
         {
             "scenario": t.scenario,
@@ -110,13 +130,12 @@ def assumptions_table(c: Comparison, outcomes=(*OUTCOME_CARDS, "net_benefit_gbp"
 
 
 def all_tables(c: Comparison) -> dict[str, pd.DataFrame]:
-    """Every table of a comparison, by sheet name."""
+    """Every table of a comparison, by sheet name, with numbers as numbers (units in their own column)."""
     return {
-        "headlines": headline_table(c),
+        "headlines": headline_table(c, numeric=True),
         "comparison": c.table,
-        "economics": economics_table(c),
-        "appraisal": appraisal_table(c),
-        "appraisal_lines": c.appraisal,
+        "economics": economics_table(c, numeric=True),
+        "appraisal": c.appraisal,
         "by_area_deaths": c.areas("drug_deaths"),
         "by_ethnicity": c.ethnicity,
         "assumptions": assumptions_table(c),
