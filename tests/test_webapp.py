@@ -25,7 +25,7 @@ from drugsim.metrics import INDEX
 from drugsim.runner import run_one
 from drugsim.scenario import ScenarioError, load_scenario, parse_scenario, with_changes
 from drugsim.webapp import builder, charts
-from drugsim.webapp.export import all_tables, briefing_pdf, charts_zip, key_figures, xlsx_bytes
+from drugsim.webapp.export import all_tables, briefing_pdf, charts_zip, key_figures, pack_pages, xlsx_bytes
 from drugsim.webapp.runs import RunCache, psa_design, run_comparison
 
 # Full-scale runs, ensembles or the app: the whole suite runs these; the quick tier (-m 'not slow') does not.
@@ -127,6 +127,38 @@ def test_briefing_pack_is_a_readable_pdf_with_numbers_sources_and_hashes(compari
         assert s.resolved_sha256 in text.replace("\n", "")
     assert "2023-02_spcb_preventing-and-reducing-crime" in text  # sources are cited
     assert "drugsim compare" in text
+
+
+def test_no_text_in_the_briefing_pack_runs_off_its_page_or_out_of_its_cell(comparison):
+    from matplotlib.table import Table
+
+    pages = 0
+    for fig in pack_pages(comparison):
+        pages += 1
+        fig.canvas.draw()
+        renderer = fig.canvas.get_renderer()
+        # Everything drawn (titles, labels, ticks in view, legends, tables) lies inside the page.
+        drawn, page = fig.get_tightbbox(renderer), fig.bbox_inches
+        assert page.x0 - 0.01 <= drawn.x0 and drawn.x1 <= page.x1 + 0.01, (pages, drawn)
+        assert page.y0 - 0.01 <= drawn.y0 and drawn.y1 <= page.y1 + 0.01, (pages, drawn)
+        for text in fig.texts:  # the text pages' lines are the figure's own texts
+            box = text.get_window_extent(renderer)
+            assert fig.bbox.x0 <= box.x0 and box.x1 <= fig.bbox.x1 + 1, (pages, text.get_text()[:60])
+        for table in fig.findobj(Table):
+            for cell in table.get_celld().values():
+                box, inner = cell.get_window_extent(renderer), cell.get_text().get_window_extent(renderer)
+                if cell.get_text().get_text().strip():
+                    assert box.x0 - 1 <= inner.x0 and inner.x1 <= box.x1 + 1, cell.get_text().get_text()[:60]
+                    assert box.y0 - 1 <= inner.y0 and inner.y1 <= box.y1 + 1, cell.get_text().get_text()[:60]
+        charts.close(fig)
+    assert pages >= 10
+
+
+def test_the_briefing_pack_leads_with_key_messages_and_explains_grades(comparison):
+    text = "\n".join(p.extract_text() for p in PdfReader(io.BytesIO(briefing_pdf(comparison))).pages)
+    assert "Key messages" in text and "Evidence grades" in text and "U = unverified" in text
+    assert "..." not in text  # no source or cell is cut off
+    assert "e+0" not in text  # no number in scientific notation
 
 
 def test_xlsx_holds_every_table(comparison):

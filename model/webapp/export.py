@@ -1,7 +1,8 @@
 """Exports: tables as CSV and XLSX, and the briefing pack (a PDF for a board or summit) built from a comparison.
 
-The pack holds the headline cards, the key charts, the economics table, the assumptions behind the numbers with
-their sources, and what reproduces them (model version, scenario hashes, seeds, calibration draws).
+The pack holds the key messages, the headline cards, the key charts, the economics and the appraisal, the key to
+evidence grades, the assumptions behind the numbers with their sources, and what reproduces them (model version,
+scenario hashes, seeds, draws). Every page is checked to keep its text inside the page (`pack_pages`).
 """
 
 from __future__ import annotations
@@ -10,15 +11,17 @@ import datetime as dt
 import io
 import textwrap
 import zipfile
+from collections.abc import Iterator
 
 import matplotlib.pyplot as plt
 import pandas as pd
 from matplotlib.backends.backend_pdf import PdfPages
+from matplotlib.figure import Figure
 
 from drugsim import __version__
 from drugsim.compare import ECONOMICS
 from drugsim.parameters import parameter_table
-from drugsim.webapp import charts
+from drugsim.webapp import charts, trust
 from drugsim.webapp.cards import OUTCOME_CARDS, cards
 from drugsim.webapp.labels import depends_on, fmt, label
 from drugsim.webapp.runs import Comparison
@@ -117,9 +120,9 @@ def assumptions_table(c: Comparison, outcomes=(*OUTCOME_CARDS, "net_benefit_gbp"
             {
                 "parameter": p.name,
                 "group": p.group,
-                "value used": ", ".join(sorted({f"{v:g}" for v in used.values()})),
-                "table value": f"{p.value:g}",
-                "range": f"{p.low:g}-{p.high:g}",
+                "value used": ", ".join(sorted({number(v) for v in used.values()})),
+                "table value": number(p.value),
+                "range": f"{number(p.low)} to {number(p.high)}",
                 "unit": p.unit,
                 "changed": "session" if p.name in c.overrides else ("scenario/calibration" if changed else ""),
                 "source": p.source,
@@ -143,35 +146,68 @@ def all_tables(c: Comparison) -> dict[str, pd.DataFrame]:
     }
 
 
-def _text_page(pdf: PdfPages, title: str, lines: list[str], size: int = 10) -> None:
+#: Evidence grades as the parameter table's sources use them (EVIDENCE.md's key), for the pack's reader.
+GRADES = (
+    "Evidence grades in the sources: A = official statistic or peer-reviewed primary source; B = official figure "
+    "reported by a reputable secondary source; C = secondary, unofficial or derived; U = unverified or an "
+    "assumption (given a wide range, which the probabilistic sensitivity analysis carries into the answers). A "
+    "source naming a report (for example 2023-02_spcb_preventing-and-reducing-crime §9) is the PCC's or West "
+    "Midlands Police's own published "
+    "figure, cited by file and paragraph."
+)
+_LINE = 0.028  # height of one line of 10-point text, as a share of an A4 landscape page
+
+
+def _text_pages(title: str, lines: list[str], size: int = 10) -> Iterator[Figure]:
     """Wrapped lines of text under a title, continued on further pages as needed (none runs off the page)."""
-    parts = [part for line in lines for part in (textwrap.wrap(line, 150) or [""])]
-    step = 0.028 * size / 10
+    parts = [part for line in lines for part in (textwrap.wrap(line, int(135 * 10 / size)) or [""])]
+    step = _LINE * size / 10
     per_page = int((0.85 - 0.05) / step)
     for first in range(0, max(len(parts), 1), per_page):
         fig = plt.figure(figsize=A4_LANDSCAPE)
         fig.text(0.05, 0.93, title + (" (continued)" if first else ""), fontsize=18, weight="bold", va="top")
         for i, part in enumerate(parts[first : first + per_page]):
             fig.text(0.05, 0.85 - i * step, part, fontsize=size, va="top", family="DejaVu Sans")
-        pdf.savefig(fig)
-        plt.close(fig)
+        yield fig
 
 
-def _table_pages(pdf: PdfPages, title: str, table: pd.DataFrame, widths: dict[str, int], rows_per_page: int = 22):
+def number(x: float) -> str:
+    """A number for a reader: thousands separators for large ones, plain decimals for small ones, never 2.16e+06."""
+    if abs(x) >= 1e4:
+        return f"{x:,.0f}"
+    if 0 < abs(x) < 1e-3:
+        return f"{x:.8f}".rstrip("0")
+    return f"{x:g}"
+
+
+def _cell(value) -> str:
+    """A table cell as text."""
+    return number(value) if isinstance(value, float) else str(value)
+
+
+def _table_pages(title: str, table: pd.DataFrame, widths: dict[str, int], lines_per_page: int = 44):
+    """A table over as many pages as it needs. Each cell wraps at its column's width (in characters at 7 points,
+    so nothing is cut off), and each row is as tall as its longest cell."""
     cols = list(widths)
-    for start in range(0, max(len(table), 1), rows_per_page):
-        chunk = table.iloc[start : start + rows_per_page]
+    rows = [[textwrap.wrap(_cell(v), widths[col]) or [""] for col, v in r.items()] for _, r in table[cols].iterrows()]
+    pages, page, used = [], [], 0
+    for row in rows:
+        height = max(len(cell) for cell in row)
+        if page and used + height > lines_per_page:
+            pages.append(page)
+            page, used = [], 0
+        page.append(row)
+        used += height
+    pages.append(page)
+    total = sum(widths.values())
+    line_h = 0.86 / (lines_per_page + 2)  # axes height over the lines a page holds (and the header)
+    for k, chunk in enumerate(pages):
         fig = plt.figure(figsize=A4_LANDSCAPE)
-        fig.text(0.05, 0.95, title + (" (continued)" if start else ""), fontsize=16, weight="bold", va="top")
+        fig.text(0.05, 0.95, title + (" (continued)" if k else ""), fontsize=16, weight="bold", va="top")
         ax = fig.add_axes((0.03, 0.04, 0.94, 0.86))
         ax.axis("off")
-        cells = [
-            [textwrap.shorten(str(v), widths[col] * 2, placeholder="...") for col, v in r.items()]
-            for _, r in chunk[cols].iterrows()
-        ]
-        total = sum(widths.values())
         t = ax.table(
-            cellText=cells or [[""] * len(cols)],
+            cellText=[["\n".join(cell) for cell in row] for row in chunk] or [[""] * len(cols)],
             colLabels=cols,
             colWidths=[widths[col] / total for col in cols],
             loc="upper left",
@@ -179,120 +215,130 @@ def _table_pages(pdf: PdfPages, title: str, table: pd.DataFrame, widths: dict[st
         )
         t.auto_set_font_size(False)
         t.set_fontsize(7)
-        t.scale(1, 1.35)
         for (r, _), cell in t.get_celld().items():
+            lines = 1 if r == 0 or not chunk else max(len(c) for c in chunk[r - 1])
+            cell.set_height(line_h * lines + line_h * 0.4)
+            cell.get_text().set_verticalalignment("center")
             if r == 0:
                 cell.set_text_props(weight="bold")
                 cell.set_facecolor("#eeeeee")
-        pdf.savefig(fig)
-        plt.close(fig)
+        yield fig
 
 
-def _figure_page(pdf: PdfPages, fig) -> None:
+def key_messages(c: Comparison) -> list[str]:
+    """What a reader should take away: for each option, the headlines clear of noise and what explains them."""
+    out = []
+    for s in c.others:
+        clear = [card for card in cards(c, s.name) if not card.noise]
+        out.append(f"{s.name} against {c.base.name}, {c.period[0][:4]}-{c.period[1][:4]}:")
+        if not clear:
+            out.append("  - no headline differs from the base beyond its 90% interval.")
+        for card in clear:
+            out.append(f"  - {card.title}: {card.value} ({card.interval}). {card.note}".rstrip())
+        out.append("")
+    return out
+
+
+def pack_pages(c: Comparison) -> Iterator[Figure]:
+    """The briefing pack, page by page (each a matplotlib figure the size of an A4 landscape page)."""
+    today = dt.date.today().isoformat()
+    start, end = c.period
+    yield from _text_pages(
+        "drugsim briefing pack",
+        [
+            f"Scenarios compared: {', '.join(s.name for s in c.others)}, each against {c.base.name}.",
+            f"Period: {start} to {end}. {c.n_runs} paired runs per scenario"
+            + (
+                f", each drawing every uncertain parameter from its range (a probabilistic sensitivity "
+                f"analysis of {c.draws} draws): intervals are 90% prediction intervals."
+                if c.psa
+                else ", parameters fixed at their fitted values: intervals are of the mean (chance only)."
+            ),
+            f"Made {today} with drugsim {__version__}: an agent-based model of drug harm, supply and county lines "
+            "in the West Midlands Police area, calibrated to the PCC's and West Midlands Police's published "
+            "figures.",
+            "",
+            *[f"{s.name}: {s.description}" for s in c.scenarios],
+            "",
+            "How to read it: each headline is the difference from the base scenario over the period, the mean of "
+            "paired runs (same random numbers in each scenario), with a 90% interval. 'Within noise' means the "
+            "interval includes zero: the runs cannot tell the difference from no change.",
+            trust.overall(),
+            "Every number the model uses is in the assumptions pages with its source; the last page gives what "
+            "reproduces these results exactly.",
+        ],
+    )
+    yield from _text_pages("Key messages", key_messages(c))
+    yield from _table_pages(
+        "Headlines",
+        headline_table(c),
+        {"scenario": 16, "outcome": 26, "difference": 10, "90% interval": 20, "chance better": 20, "note": 50},
+    )
+    for metric in KEY_CHARTS:
+        yield _sized(charts.timeseries(c.series(metric), metric, c.period, c.n_runs))
+    yield _sized(charts.area_differences(c.areas("drug_deaths"), "drug_deaths", c.period))
+    yield _sized(charts.ethnicity(c.ethnicity, c.period))
+    yield _sized(charts.economics(c.table, ("intervention_spend_gbp", "costs_avoided_gbp", "net_benefit_gbp")))
+    yield from _table_pages(
+        "Economics at unit costs (not the appraisal)",
+        economics_table(c),
+        {"scenario": 20, "measure": 50, "estimate": 16, "90% interval": 30},
+    )
+    appraisal = appraisal_table(c)
+    yield from _table_pages(
+        "Appraisal (Green Book): £m, present values, with 90% intervals and P(positive)",
+        appraisal,
+        {col: (30 if col == "measure" else 36) for col in appraisal.columns},
+    )
+    for view in ("public", "societal"):
+        yield _sized(charts.appraisal_lines(c.appraisal, view))
+    yield from _text_pages("Evidence grades", [GRADES])
+    yield from _table_pages(
+        "Assumptions behind the headlines, with sources",
+        assumptions_table(c),
+        {"parameter": 28, "value used": 12, "range": 16, "unit": 12, "changed": 10, "source": 60},
+    )
+    repro = c.reproducibility()
+    yield from _text_pages(
+        "Reproducibility",
+        [
+            f"Model: drugsim {__version__}. Seeds {c.seeds[0]}-{c.seeds[-1]}; "
+            f"PSA draws: {str(c.draws) + ' (Sobol design, seed 0)' if c.psa else 'none (fitted values)'}.",
+            f"Session changes to assumptions: {repro.session_overrides.iloc[0]}.",
+            "",
+            *[
+                f"{r.scenario}: resolved_sha256 {r.resolved_sha256} (everything that determines results); "
+                f"files content_sha256 {r.content_sha256}"
+                for r in repro.itertuples()
+            ],
+            "",
+            "To reproduce from the command line: drugsim compare "
+            + " ".join(f"scenarios/{s.name}.toml" for s in c.scenarios)
+            + f" --seeds {c.n_runs}"
+            + (f" --psa {c.draws} --sampler sobol" if c.psa else " --fixed")
+            + f" --period {start}:{end} --out results/briefing",
+            "(a scenario built or uploaded in the app is in the Export page's TOML download; session changes to "
+            "assumptions go in its [parameters] table).",
+        ],
+        size=9,
+    )
+
+
+def _sized(fig: Figure) -> Figure:
     fig.set_size_inches(A4_LANDSCAPE)
-    pdf.savefig(fig)
-    charts.close(fig)
+    return fig
 
 
 def briefing_pdf(c: Comparison) -> bytes:
     """The briefing pack as PDF bytes."""
     buf = io.BytesIO()
-    today = dt.date.today().isoformat()
-    start, end = c.period
     with PdfPages(buf) as pdf:
         info = pdf.infodict()
         info["Title"] = f"drugsim briefing: {', '.join(s.name for s in c.others)} against {c.base.name}"
         info["Subject"] = "West Midlands drug policy simulation"
-        _text_page(
-            pdf,
-            "drugsim briefing pack",
-            [
-                f"Scenarios compared: {', '.join(s.name for s in c.others)}, each against {c.base.name}.",
-                f"Period: {start} to {end}. {c.n_runs} paired runs per scenario"
-                + (
-                    f", each drawing every uncertain parameter from its range (a probabilistic sensitivity "
-                    f"analysis of {c.draws} draws): intervals are 90% prediction intervals."
-                    if c.psa
-                    else ", parameters fixed at their fitted values: intervals are of the mean (chance only)."
-                ),
-                f"Made {today} with drugsim {__version__}: an agent-based model of drug harm, supply and county lines "
-                "in the West Midlands Police area, calibrated to the PCC's and West Midlands Police's published "
-                "figures.",
-                "",
-                *[f"{s.name}: {s.description}" for s in c.scenarios],
-                "",
-                "How to read it: each headline is the difference from the base scenario over the period, the mean of "
-                "paired runs (same random numbers in each scenario), with a 90% interval. 'Within noise' means the "
-                "interval includes zero: the runs cannot tell the difference from no change.",
-                "Every number the model uses is in the assumptions pages with its source; the last page gives what "
-                "reproduces these results exactly.",
-            ],
-        )
-        _table_pages(
-            pdf,
-            "Headlines",
-            headline_table(c),
-            {
-                "scenario": 14,
-                "outcome": 30,
-                "difference": 12,
-                "90% interval": 22,
-                "chance better": 22,
-                "within noise": 8,
-            },
-        )
-        notes = [f"{r.scenario}, {r.outcome}: {r.note}" for r in headline_table(c).itertuples() if r.note]
-        if notes:
-            _text_page(pdf, "What the headlines mean", notes)
-        for metric in KEY_CHARTS:
-            _figure_page(pdf, charts.timeseries(c.series(metric), metric, c.period, c.n_runs))
-        _figure_page(pdf, charts.area_differences(c.areas("drug_deaths"), "drug_deaths", c.period))
-        _figure_page(pdf, charts.ethnicity(c.ethnicity, c.period))
-        _figure_page(pdf, charts.economics(c.table, ("intervention_spend_gbp", "costs_avoided_gbp", "net_benefit_gbp")))
-        _table_pages(
-            pdf, "Economics", economics_table(c), {"scenario": 16, "measure": 40, "estimate": 14, "90% interval": 26}
-        )
-        appraisal = appraisal_table(c)
-        _table_pages(
-            pdf,
-            "Appraisal (Green Book): £m, present values, with 90% intervals and P(positive)",
-            appraisal,
-            {col: (26 if col == "measure" else 34) for col in appraisal.columns},
-        )
-        for view in ("public", "societal"):
-            _figure_page(pdf, charts.appraisal_lines(c.appraisal, view))
-        _table_pages(
-            pdf,
-            "Assumptions behind the headlines, with sources",
-            assumptions_table(c),
-            {"parameter": 22, "value used": 10, "range": 12, "unit": 8, "changed": 9, "source": 40},
-            rows_per_page=26,
-        )
-        repro = c.reproducibility()
-        _text_page(
-            pdf,
-            "Reproducibility",
-            [
-                f"Model: drugsim {__version__}. Seeds {c.seeds[0]}-{c.seeds[-1]}; "
-                f"PSA draws: {str(c.draws) + ' (Sobol design, seed 0)' if c.psa else 'none (fitted values)'}.",
-                f"Session changes to assumptions: {repro.session_overrides.iloc[0]}.",
-                "",
-                *[
-                    f"{r.scenario}: resolved_sha256 {r.resolved_sha256} (everything that determines results); "
-                    f"files content_sha256 {r.content_sha256}"
-                    for r in repro.itertuples()
-                ],
-                "",
-                "To reproduce from the command line: drugsim compare "
-                + " ".join(f"scenarios/{s.name}.toml" for s in c.scenarios)
-                + f" --seeds {c.n_runs}"
-                + (f" --psa {c.draws} --sampler sobol" if c.psa else " --fixed")
-                + f" --period {start}:{end} --out results/briefing",
-                "(a scenario built or uploaded in the app is in the Export page's TOML download; session changes to "
-                "assumptions go in its [parameters] table).",
-            ],
-            size=9,
-        )
+        for fig in pack_pages(c):
+            pdf.savefig(fig)
+            plt.close(fig)
     return buf.getvalue()
 
 
