@@ -60,7 +60,7 @@ def _print_json(data) -> None:
 
 #: The optional libraries behind each extra (`pip install 'drugsim[EXTRA]'`), by import name.
 EXTRAS = {
-    "app": ("streamlit", "openpyxl", "matplotlib", "SALib"),
+    "app": ("streamlit", "openpyxl", "pptx", "matplotlib", "SALib"),
     "calibrate": ("optuna", "cmaes", "matplotlib"),
     "sensitivity": ("SALib", "matplotlib"),
     "cluster": ("distributed",),

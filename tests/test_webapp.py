@@ -27,6 +27,7 @@ from drugsim.scenario import ScenarioError, load_scenario, parse_scenario, with_
 from drugsim.webapp import builder, charts
 from drugsim.webapp.export import all_tables, briefing_pdf, charts_zip, key_figures, pack_pages, xlsx_bytes
 from drugsim.webapp.runs import RunCache, psa_design, run_comparison
+from drugsim.webapp.slides import slides_pptx
 
 # Full-scale runs, ensembles or the app: the whole suite runs these; the quick tier (-m 'not slow') does not.
 pytestmark = pytest.mark.slow
@@ -159,6 +160,24 @@ def test_the_briefing_pack_leads_with_key_messages_and_explains_grades(compariso
     assert "Key messages" in text and "Evidence grades" in text and "U = unverified" in text
     assert "..." not in text  # no source or cell is cut off
     assert "e+0" not in text  # no number in scientific notation
+
+
+def test_the_slides_open_with_titles_tables_charts_and_sourced_notes(comparison):
+    from pptx import Presentation
+
+    deck = Presentation(io.BytesIO(slides_pptx(comparison)))
+    slides = list(deck.slides)
+    titles = [s.shapes.title.text for s in slides]
+    assert titles[1] == "Key messages" and titles[-1] == "Reproducing these numbers"
+    assert all(t.strip() for t in titles)
+    for slide in slides:
+        assert slide.has_notes_slide and slide.notes_slide.notes_text_frame.text.strip(), slide.shapes.title.text
+    headlines = next(s for s in slides if s.shapes.title.text == "no_divert: headlines")
+    table = next(shape.table for shape in headlines.shapes if shape.has_table)
+    assert table.cell(1, 0).text == "Drug deaths" and len(table.rows) == 9
+    assert "Sources:" in headlines.notes_slide.notes_text_frame.text
+    pictures = [shape for s in slides for shape in s.shapes if shape.shape_type == 13]  # 13: a picture
+    assert len(pictures) == len(key_figures(comparison))
 
 
 def test_xlsx_holds_every_table(comparison):

@@ -7,6 +7,7 @@ import streamlit as st
 from drugsim.webapp import charts, state
 from drugsim.webapp.export import all_tables, briefing_pdf, charts_zip, key_figures, xlsx_bytes
 from drugsim.webapp.pages import HERE
+from drugsim.webapp.slides import slides_pptx
 from drugsim.webapp.widgets import table_downloads
 
 st.title("Export")
@@ -24,8 +25,9 @@ st.markdown(
 
 st.subheader("Briefing pack")
 st.markdown(
-    "A PDF for a board or summit: the headline cards, the key charts, the economics, the assumptions behind the "
-    "numbers with their sources, and what reproduces them (model version, scenario hashes, seeds)."
+    "A PDF for a board or summit: key messages, the headline cards, the key charts, the economics, the assumptions "
+    "behind the numbers with their sources and a key to evidence grades, and what reproduces them (model version, "
+    "scenario hashes, seeds). The slides carry the same headlines and charts as an editable PowerPoint deck."
 )
 stem = f"drugsim_briefing_{'_'.join(s.name for s in c.others)}"[:80]
 st.download_button(
@@ -37,6 +39,18 @@ st.download_button(
     type="primary",
     on_click="ignore",
     icon=":material/picture_as_pdf:",
+)
+
+st.download_button(
+    "Download the slides (PPTX)",
+    lambda: slides_pptx(c),
+    f"{stem}.pptx",
+    "application/vnd.openxmlformats-officedocument.presentationml.presentation",
+    key="export_pptx",
+    on_click="ignore",
+    icon=":material/slideshow:",
+    help="An editable deck: key messages, one slide of headlines per option (a real table), one per key chart, "
+    "and how to reproduce the numbers; speaker notes give the sources behind each slide.",
 )
 
 st.subheader("Charts")
