@@ -134,6 +134,12 @@ def test_comparison_shows_charts_tables_and_downloads(compared):
     assert len(compared.download_button) >= 8  # PNG and SVG of each chart, CSV and XLSX of each table
 
 
+def test_the_time_estimate_comes_from_measured_runs(compared):
+    compared.run()
+    estimate = [c.value for c in compared.caption if "measured" in c.value]
+    assert estimate and "4 runs: about" in estimate[0]  # 2 runs of each of 2 scenarios
+
+
 def test_changing_a_chart_does_not_rerun_the_model(compared):
     c = compared.session_state["comparison"]
     compared.selectbox(key="ts_metric").set_value("active_county_lines").run()

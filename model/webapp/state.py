@@ -41,6 +41,13 @@ def run_cache() -> RunCache:
 
 
 @st.cache_resource
+def run_timing() -> dict:
+    """Measured wall time per full run on this machine (all cores working), from the comparisons finished so far:
+    what the Compare page's time estimate uses."""
+    return {}
+
+
+@st.cache_resource
 def sensitivity_caches() -> dict:
     """Finished sensitivity runs (each a single outcome total), one cache per (outcome, period)."""
     return {}

@@ -54,7 +54,8 @@ n_runs = c2.number_input(
     value=10,
     key="cmp_runs",
     help="More runs give steadier estimates: with parameter uncertainty on, each run is one draw of the parameters, "
-    "and the prediction interval settles rather than narrows. 10 runs of two scenarios take about half a minute.",
+    "and the prediction interval settles rather than narrows. Once a comparison has run, the page estimates the time "
+    "from this machine's measured speed.",
 )
 use_draws = c3.toggle(
     "Parameter uncertainty",
@@ -72,6 +73,12 @@ if overrides:
         + ". Reset them on the Assumptions page."
     )
 
+per_run = state.run_timing().get("seconds_per_run")
+if per_run and others:
+    st.caption(
+        f"{int(n_runs) * (1 + len(others))} runs: about {per_run * int(n_runs) * (1 + len(others)):.0f} s at this "
+        f"machine's measured {per_run:.1f} s a run (runs already finished are reused and take no time)."
+    )
 period = (f"{years[0]}-01-01", f"{years[1]}-12-31")
 settings = (base, tuple(others), period, int(n_runs), bool(use_draws), tuple(sorted(overrides.items())))
 b1, b2, _ = st.columns([1.3, 0.8, 3])
@@ -95,7 +102,10 @@ if go:
     bar = st.progress(0.0, text="Starting the runs...")
     t0 = time.perf_counter()
 
+    cached_at_start: list[int] = []
+
     def progress(done: int, total: int) -> None:
+        cached_at_start[:1] = cached_at_start[:1] or [done]
         bar.progress(done / total, text=f"{done} of {total} runs finished ({time.perf_counter() - t0:.0f} s)")
 
     st.session_state["cmp_running"] = True
@@ -110,6 +120,9 @@ if go:
     st.session_state["comparison"] = comparison
     st.session_state["cmp_settings"] = settings
     st.session_state["cmp_seconds"] = time.perf_counter() - t0
+    ran = comparison.n_runs * len(comparison.scenarios) - (cached_at_start[0] if cached_at_start else 0)
+    if ran >= 2:  # one run alone says little about a pool of workers
+        state.run_timing()["seconds_per_run"] = st.session_state["cmp_seconds"] / ran
     forget_charts()
 
 c = state.comparison()
