@@ -156,8 +156,15 @@ def make_executor(workers: int | None = None, dask_address: str | None = None) -
         with client:
             yield client.get_executor()
     else:
-        with LocalPool(workers or os.cpu_count() or 1) as pool:
+        pool = LocalPool(workers or os.cpu_count() or 1)
+        try:
             yield pool
+        except BaseException:
+            # Stopped (Ctrl-C, the app's Stop) or failed: return at once. Queued runs are cancelled; runs already
+            # under way finish in their workers and are dropped (the finished ones are in the store already).
+            pool.shutdown(wait=False, cancel_futures=True)
+            raise
+        pool.shutdown(wait=True)
 
 
 class RunStore:

@@ -134,6 +134,14 @@ def test_comparison_shows_charts_tables_and_downloads(compared):
     assert len(compared.download_button) >= 8  # PNG and SVG of each chart, CSV and XLSX of each table
 
 
+def test_stop_says_how_many_runs_were_kept():
+    at = page("compare")
+    at.session_state["cmp_running"] = True  # as after the Stop button interrupted a comparison
+    at.session_state["cmp_done"] = 3
+    at.run()
+    assert any("Stopped: 3 run(s) finished and are kept" in w.value for w in at.warning)
+
+
 def test_the_time_estimate_comes_from_measured_runs(compared):
     compared.run()
     estimate = [c.value for c in compared.caption if "measured" in c.value]

@@ -89,7 +89,12 @@ b2.button(
 )
 
 if st.session_state.get("cmp_running") and not go:
-    st.warning("The comparison was stopped. Its finished runs are kept: press **Run comparison** to do only the rest.")
+    done = st.session_state.get("cmp_done", 0)
+    st.warning(
+        f"Stopped: {done} run(s) finished and are kept. Press **Run comparison** to do only the rest."
+        if done
+        else "Stopped before any run finished. Press **Run comparison** to start again."
+    )
     st.session_state["cmp_running"] = False
 
 if go:
@@ -106,6 +111,7 @@ if go:
 
     def progress(done: int, total: int) -> None:
         cached_at_start[:1] = cached_at_start[:1] or [done]
+        st.session_state["cmp_done"] = done
         bar.progress(done / total, text=f"{done} of {total} runs finished ({time.perf_counter() - t0:.0f} s)")
 
     st.session_state["cmp_running"] = True
