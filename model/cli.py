@@ -98,6 +98,20 @@ def _load(paths) -> list:
         raise _Stop(2) from None
 
 
+def _with_settings(scenarios: list, values: dict[str, float]) -> list:
+    """The scenarios with parameter-table values set by --set (a scenario's own setting of the same value wins, as
+    in the app); each value is checked like a scenario file's."""
+    if not values:
+        return scenarios
+    from drugsim.scenario import ScenarioError, with_parameters
+
+    try:
+        return with_parameters(scenarios, values)
+    except ScenarioError as e:
+        print(f"drugsim: --set refused; nothing was run or written.\n{e}", file=sys.stderr)
+        raise _Stop(2) from None
+
+
 def _claim(args, out: Path) -> None:
     """Check that `out` can be written and hold it for this command (see results.claim)."""
     from drugsim.results import ResultsError, check_writable, claim
@@ -207,7 +221,7 @@ def _compare(args) -> int:
     from drugsim.results import manifest
     from drugsim.runner import tidy
 
-    scenarios = _load(args.scenarios)
+    scenarios = _with_settings(_load(args.scenarios), dict(args.set))
     if len(scenarios) < 2:
         raise _Refuse("compare needs a base and at least one other scenario (e.g. compare baseline hat_pilot)")
     use_psa = not args.fixed
@@ -445,6 +459,20 @@ def _bounded(kind: type, low: float, high: float):
         return value
 
     return parse
+
+
+def _assignment(text: str) -> tuple[str, float]:
+    """An argparse type: NAME=VALUE, a parameter and a finite number (the scenario check then bounds the value)."""
+    import math
+
+    name, sep, value = text.partition("=")
+    try:
+        number = float(value)
+    except ValueError:
+        number = math.nan
+    if not sep or not name.strip() or not math.isfinite(number):
+        raise argparse.ArgumentTypeError(f"{text!r} is not NAME=VALUE with a number, e.g. qaly_value_gbp=60000")
+    return name.strip(), number
 
 
 #: Argument bounds: a seed numpy and Mesa both take, more runs than any question needs, a budget no force has.
@@ -903,6 +931,14 @@ def main(argv: list[str] | None = None) -> int:
     val.set_defaults(func=_validate)
     cmp_ = sub.add_parser("compare", help="paired ensembles of scenarios against the first, with economics")
     cmp_.add_argument("scenarios", nargs="+", help="BASE OTHER ... (files or library names, e.g. baseline hat_pilot)")
+    cmp_.add_argument(
+        "--set",
+        type=_assignment,
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="set a parameter-table value in every scenario (repeatable; what the app's edited assumptions do)",
+    )
     _ensemble_options(cmp_)
     _psa_options(cmp_)
     _output_options(cmp_)

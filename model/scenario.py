@@ -406,3 +406,9 @@ def with_changes(scenario: ResolvedScenario, changes: dict[str, Any], name: str 
     if name:
         raw["scenario"]["name"] = name
     return resolve(raw, f"{scenario.name} with changes", scenario.files)
+
+
+def with_parameters(scenarios: list[ResolvedScenario], values: dict[str, float]) -> list[ResolvedScenario]:
+    """The scenarios with parameter-table values set (the app's edited assumptions, `drugsim compare --set`); a
+    scenario's own setting of a value it overrides still takes precedence."""
+    return [with_changes(s, {"parameters": values}) for s in scenarios] if values else list(scenarios)

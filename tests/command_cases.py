@@ -91,6 +91,24 @@ CASES = [
     ),
     (
         "looks valid but is not",
+        "a parameter set that the table does not have",
+        "compare baseline hat_pilot --set no_such_param=1 --out {dir}/o",
+        "unknown parameter 'no_such_param'",
+    ),
+    (
+        "looks valid but is not",
+        "a parameter set outside its physical bounds",
+        "compare baseline hat_pilot --set overdose_rate_per_year=-3 --out {dir}/o",
+        "overdose_rate_per_year = -3.0 is not allowed",
+    ),
+    (
+        "ordinary mistakes",
+        "a parameter set without a value",
+        "compare baseline hat_pilot --set qaly_value_gbp --out {dir}/o",
+        "is not NAME=VALUE",
+    ),
+    (
+        "looks valid but is not",
         "a price year the GDP deflator does not cover",
         "compare baseline hat_pilot --price-year 2050 --out {dir}/o",
         "the GDP deflator covers 2000-2030",

@@ -180,6 +180,29 @@ def test_the_slides_open_with_titles_tables_charts_and_sourced_notes(comparison)
     assert len(pictures) == len(key_figures(comparison))
 
 
+def test_the_pack_s_command_reproduces_the_numbers_with_the_session_s_assumptions(tmp_path):
+    """Edit an assumption in the app, compare, then run the command the pack prints: the same numbers."""
+    import shlex
+    import subprocess
+    import sys
+
+    import pandas as pd
+
+    from drugsim.webapp.export import reproduce_command
+
+    scenarios = [load_scenario("baseline"), load_scenario("hat_pilot")]
+    overrides = {"overdose_rate_per_year": 0.05}
+    c = run_comparison(scenarios, 2, ("2026-01-01", "2027-12-31"), RunCache(), False, overrides, workers=2)
+    command = reproduce_command(c, str(tmp_path / "again"))
+    assert "--set overdose_rate_per_year=0.05" in command
+    argv = shlex.split(command)
+    subprocess.run([sys.executable, "-m", "drugsim.cli", *argv[1:], "-q"], check=True, cwd=tmp_path)
+    table = pd.read_csv(tmp_path / "again" / "comparison.csv")
+    for outcome in ("drug_deaths", "acquisitive_crimes", "in_treatment"):
+        cli = table[(table.scenario == "hat_pilot") & (table.outcome == outcome)].diff_mean.iloc[0]
+        assert cli == pytest.approx(c.row("hat_pilot", outcome).diff_mean, rel=1e-9, abs=1e-9), outcome
+
+
 def test_xlsx_holds_every_table(comparison):
     tables = all_tables(comparison)
     book = openpyxl.load_workbook(io.BytesIO(xlsx_bytes(tables)), read_only=True)

@@ -312,15 +312,25 @@ def pack_pages(c: Comparison) -> Iterator[Figure]:
                 for r in repro.itertuples()
             ],
             "",
-            "To reproduce from the command line: drugsim compare "
-            + " ".join(f"scenarios/{s.name}.toml" for s in c.scenarios)
-            + f" --seeds {c.n_runs}"
-            + (f" --psa {c.draws} --sampler sobol" if c.psa else " --fixed")
-            + f" --period {start}:{end} --out results/briefing",
-            "(a scenario built or uploaded in the app is in the Export page's TOML download; session changes to "
-            "assumptions go in its [parameters] table).",
+            "To reproduce from the command line: " + reproduce_command(c),
+            "(a scenario built or uploaded in the app is in the Export page's TOML download: give its file instead "
+            "of its name).",
         ],
         size=9,
+    )
+
+
+def reproduce_command(c: Comparison, out: str = "results/briefing") -> str:
+    """The `drugsim compare` command that reproduces the comparison's numbers, this session's edited assumptions
+    included (as --set)."""
+    start, end = c.period
+    return (
+        "drugsim compare "
+        + " ".join(s.name for s in c.scenarios)
+        + "".join(f" --set {k}={float(v)!r}" for k, v in c.overrides.items())
+        + f" --seeds {c.n_runs}"
+        + (f" --psa {c.draws} --sampler sobol" if c.psa else " --fixed")
+        + f" --period {start}:{end} --out {out}"
     )
 
 

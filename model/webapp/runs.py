@@ -19,7 +19,7 @@ import pandas as pd
 from drugsim.calibrate import read_draws
 from drugsim.compare import bands, by_area, by_ethnicity, compare, paired_totals
 from drugsim.ensemble import Run, make_executor, plan, run_ensemble
-from drugsim.scenario import ResolvedScenario, with_changes
+from drugsim.scenario import ResolvedScenario, with_parameters
 
 #: Finished runs kept in memory (each full run is about 4 MB).
 MAX_CACHED_RUNS = 160
@@ -153,11 +153,8 @@ class Comparison:
 
 
 def prepare(scenarios: list[ResolvedScenario], overrides: dict[str, float]) -> list[ResolvedScenario]:
-    """The scenarios with this session's edited assumptions applied (scenario settings still take precedence
-    over a table value they set themselves)."""
-    if not overrides:
-        return scenarios
-    return [with_changes(s, {"parameters": overrides}) for s in scenarios]
+    """The scenarios with this session's edited assumptions applied (`drugsim.scenario.with_parameters`)."""
+    return with_parameters(scenarios, overrides)
 
 
 def psa_design(scenarios: list[ResolvedScenario], n_runs: int) -> pd.DataFrame:

@@ -13,7 +13,7 @@ from pptx.util import Inches, Pt
 from drugsim import __version__
 from drugsim.webapp import charts, trust
 from drugsim.webapp.cards import cards
-from drugsim.webapp.export import KEY_CHARTS, assumptions_table, key_figures, key_messages
+from drugsim.webapp.export import KEY_CHARTS, assumptions_table, key_figures, key_messages, reproduce_command
 from drugsim.webapp.runs import Comparison
 
 WIDTH, HEIGHT = Inches(13.333), Inches(7.5)  # 16:9
@@ -105,13 +105,7 @@ def slides_pptx(c: Comparison) -> bytes:
     slide = _slide(deck, _TITLE_AND_TEXT)
     slide.shapes.title.text = "Reproducing these numbers"
     repro = c.reproducibility()
-    command = (
-        "drugsim compare "
-        + " ".join(s.name for s in c.scenarios)
-        + f" --seeds {c.n_runs}"
-        + (f" --psa {c.draws} --sampler sobol" if c.psa else " --fixed")
-        + f" --period {start}:{end} --out results/summit"
-    )
+    command = reproduce_command(c, "results/summit")
     _bullets(
         slide,
         [
