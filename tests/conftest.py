@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
 from pathlib import Path
 
 import numpy as np
@@ -19,6 +20,12 @@ from drugsim.stats import mean_interval
 
 ROOT = Path(__file__).resolve().parent.parent
 SCENARIOS = ROOT / "scenarios"
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _app_cache_in_a_scratch_folder(tmp_path_factory):
+    """The app keeps finished runs on disk (DRUGSIM_CACHE); tests keep theirs in a scratch folder, not the user's."""
+    os.environ["DRUGSIM_CACHE"] = str(tmp_path_factory.mktemp("run-cache"))
 
 
 @pytest.fixture(scope="session")

@@ -7,47 +7,114 @@ running it again does only the rest.
 
 from __future__ import annotations
 
+import functools
+import hashlib
+import os
 import threading
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
 from drugsim.calibrate import read_draws
 from drugsim.compare import bands, by_area, by_ethnicity, compare, paired_totals
-from drugsim.ensemble import Run, make_executor, plan, run_ensemble
+from drugsim.ensemble import Run, RunStore, make_executor, plan, run_ensemble
 from drugsim.scenario import ResolvedScenario, with_parameters
 
 #: Finished runs kept in memory (each full run is about 4 MB).
 MAX_CACHED_RUNS = 160
+#: Finished runs kept on disk, when the cache has a folder (about 4 MB each): the oldest go first beyond this.
+MAX_DISK_RUNS = 200
+
+
+@functools.cache
+def code_version() -> str:
+    """A hash of the model's code and data (every file of the installed package but the app's): runs kept on disk
+    are valid only for the code that made them, so a changed model never serves an old run."""
+    root = Path(__file__).resolve().parent.parent
+    digest = hashlib.sha256()
+    for path in sorted(root.rglob("*")):
+        if path.is_file() and "webapp" not in path.parts and path.suffix in (".py", ".csv", ".toml", ".json"):
+            digest.update(str(path.relative_to(root)).encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()[:16]
+
+
+def disk_folder() -> Path:
+    """Where the app keeps finished runs between sessions: DRUGSIM_CACHE, else the user's cache folder; one
+    subfolder per code version."""
+    base = os.environ.get("DRUGSIM_CACHE") or os.path.join(
+        os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache"), "drugsim", "runs"
+    )
+    return Path(base) / code_version()
+
+
+def forget_other_versions(folder: Path) -> None:
+    """Remove the runs kept for other code versions beside `folder` (they can never be used again): only the
+    finished-run files this cache writes, and their folder if that leaves it empty."""
+    if not folder.parent.is_dir():
+        return
+    for other in folder.parent.iterdir():
+        if other == folder or not other.is_dir() or len(other.name) != 16:
+            continue
+        for f in other.glob("*_seed*.npy"):
+            f.unlink(missing_ok=True)
+        try:
+            other.rmdir()
+        except OSError:  # something else is in it: leave it
+            pass
 
 
 class RunCache:
-    """Finished runs by key, least recently used dropped first; the store interface of `run_ensemble`."""
+    """Finished runs by key, least recently used dropped first; the store interface of `run_ensemble`. With a
+    `folder`, runs are also kept on disk (a RunStore), so the library's standard comparisons answer in seconds
+    after a restart; the disk keeps the newest MAX_DISK_RUNS and never touches a file it did not write."""
 
-    def __init__(self, max_runs: int = MAX_CACHED_RUNS):
+    def __init__(self, max_runs: int = MAX_CACHED_RUNS, folder: Path | None = None, max_disk_runs: int = MAX_DISK_RUNS):
         self.max_runs = max_runs
         self._runs: OrderedDict[str, np.ndarray] = OrderedDict()
         self._lock = threading.Lock()  # Streamlit serves each browser session on its own thread
+        self.disk = RunStore(folder) if folder is not None else None
+        self.max_disk_runs = max_disk_runs
 
     def has(self, run: Run) -> bool:
         with self._lock:
-            return run.key in self._runs
+            return run.key in self._runs or (self.disk is not None and self.disk.has(run))
 
     def save(self, run: Run, results: np.ndarray) -> None:
         with self._lock:
-            self._runs[run.key] = results
-            self._runs.move_to_end(run.key)
-            while len(self._runs) > self.max_runs:
-                self._runs.popitem(last=False)
+            self._remember(run.key, results)
+        if self.disk is not None:
+            try:
+                self.disk.save(run, results)
+                self._prune()
+            except OSError:  # a full or read-only disk: the run is still kept in memory
+                pass
 
     def load(self, run: Run) -> np.ndarray:
         with self._lock:
-            self._runs.move_to_end(run.key)
-            return self._runs[run.key]
+            if run.key in self._runs:
+                self._runs.move_to_end(run.key)
+                return self._runs[run.key]
+        results = self.disk.load(run)
+        with self._lock:
+            self._remember(run.key, results)
+        return results
+
+    def _remember(self, key: str, results: np.ndarray) -> None:
+        self._runs[key] = results
+        self._runs.move_to_end(key)
+        while len(self._runs) > self.max_runs:
+            self._runs.popitem(last=False)
+
+    def _prune(self) -> None:
+        """Keep the newest runs on disk; only this cache's own files (finished runs, `*.npy`) are removed."""
+        files = sorted(self.disk.folder.glob("*_seed*.npy"), key=lambda f: f.stat().st_mtime)
+        for f in files[: max(len(files) - self.max_disk_runs, 0)]:
+            f.unlink(missing_ok=True)
 
     def __len__(self) -> int:
         return len(self._runs)

@@ -10,7 +10,7 @@ import streamlit as st
 
 from drugsim.library import SCENARIO_DIR
 from drugsim.scenario import ResolvedScenario, load_scenario, parse_scenario
-from drugsim.webapp.runs import Comparison, RunCache
+from drugsim.webapp.runs import Comparison, RunCache, disk_folder, forget_other_versions
 
 #: Settings kept for the whole session when the user moves to another page and back (Streamlit forgets a widget's
 #: value once a run does not draw it, unless the value is written back to session state).
@@ -36,8 +36,11 @@ def keep_settings() -> None:
 
 @st.cache_resource
 def run_cache() -> RunCache:
-    """Finished runs, shared by every session of this app process."""
-    return RunCache()
+    """Finished runs, shared by every session of this app process and kept on disk between app sessions (see
+    `drugsim.webapp.runs.disk_folder`)."""
+    folder = disk_folder()
+    forget_other_versions(folder)
+    return RunCache(folder=folder)
 
 
 @st.cache_resource
