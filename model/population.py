@@ -56,7 +56,7 @@ O2R_CHARITY_BED, O2R_REGULAR_BED = 1, 2
 USER_MIN_AGE, USER_MAX_AGE = 16.0, 60.0
 _AGE_STEP = 0.05  # years: resolution of the age-profile tables below
 #: Rows per block of the detection sampler's running exposure totals (see `Population.sample_by_exposure`).
-_BLOCK = 256
+_BLOCK = 32
 
 
 def _young_below(week: int) -> np.float32:
