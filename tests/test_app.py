@@ -261,6 +261,8 @@ def test_assumptions_search_and_session_edit_reach_the_runs():
     c = at.session_state["comparison"]
     assert c.overrides == {"thn_kit_cost_gbp": 40.0}
     assert all(s.params["thn_kit_cost_gbp"] == 40.0 for s in c.scenarios)
+    # The results say so, next to the numbers.
+    assert any("edited for this session" in x.value and "thn_kit_cost_gbp = 40" in x.value for x in at.caption)
 
 
 def test_assumptions_edit_out_of_bounds_is_refused():

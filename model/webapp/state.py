@@ -9,7 +9,7 @@ from pathlib import Path
 import streamlit as st
 
 from drugsim.library import SCENARIO_DIR
-from drugsim.scenario import ResolvedScenario, load_scenario, parse_scenario
+from drugsim.scenario import ResolvedScenario, ScenarioError, load_scenario, parse_scenario
 from drugsim.webapp.runs import Comparison, RunCache, disk_folder, forget_other_versions
 
 #: Settings kept for the whole session when the user moves to another page and back (Streamlit forgets a widget's
@@ -98,4 +98,11 @@ def comparison() -> Comparison | None:
 
 
 def describe(name: str) -> str:
-    return f"{name} (built in this session)" if name in built() else name
+    """A scenario's name with the start of its description, so a picker says what each one is."""
+    if name in built():
+        return f"{name} (built in this session)"
+    try:
+        text = scenario(name).description.split(". ")[0].strip().rstrip(".")
+    except ScenarioError:  # a library file that does not validate is named plainly; running it explains the problem
+        return name
+    return f"{name}: {text[:60]}{'…' if len(text) > 60 else ''}" if text else name

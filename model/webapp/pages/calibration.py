@@ -12,7 +12,7 @@ import streamlit as st
 from drugsim.calibrate import read_draws
 from drugsim.parameters import parameter_table
 from drugsim.targets import CALIBRATION_DIR
-from drugsim.webapp import charts
+from drugsim.webapp import charts, trust
 from drugsim.webapp.widgets import chart, table_downloads
 
 st.title("Calibration")
@@ -24,6 +24,11 @@ st.markdown(
     "(*holdout targets*): how close the model gets to them is a fair test of its projections. A target is met "
     "when the simulated mean is within its tolerance, set before fitting."
 )
+st.markdown(f"**In plain words.** {trust.overall()}")
+missed = trust.misses()
+if missed:
+    with st.expander(f"The {len(missed)} published figures the model missed (simulated against reported)"):
+        st.markdown("\n".join(f"- {m}" for m in missed))
 c1, c2, c3 = st.columns(3)
 c1.metric("Fitting targets met", f"{summary['fitting_within']} of {summary['fitting_n']}", border=True)
 c2.metric("Holdout targets met", f"{summary['holdout_within']} of {summary['holdout_n']}", border=True)

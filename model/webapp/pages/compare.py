@@ -154,6 +154,12 @@ st.caption(
     + f"({st.session_state.get('cmp_seconds', 0):.0f} s; finished runs are kept, so rerunning is quick.)"
 )
 
+if c.overrides:
+    st.caption(
+        ":material/edit_note: These results use assumptions edited for this session: "
+        + plain(", ".join(f"{k} = {v:g}" for k, v in c.overrides.items()))
+        + ". The exports carry them, and their reproduce command sets them (`--set`)."
+    )
 for s in c.others:
     st.markdown(f"**{plain(s.name)}**: {plain(s.description)}")
     for row in (slice(0, 4), slice(4, 8)):
