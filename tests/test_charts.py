@@ -35,3 +35,25 @@ def test_the_base_is_drawn_on_top_dashed_and_named():
     title = ax.get_title(loc="left")
     assert "against baseline" in title and "option" in title
     charts.close(fig)
+
+
+def test_the_map_shows_every_area_hatches_noise_and_credits_the_boundaries():
+    from drugsim.parameters import AREAS
+
+    rows = [
+        {"scenario": s, "area": a, "value": 100.0, "diff_mean": d, "diff_low": d - 4, "diff_high": d + 4}
+        for s in ("baseline", "option")
+        for a, d in zip(AREAS, (-30.0, 2.0, -12.0, -9.0, 1.0, 0.0, 6.0), strict=True)
+    ]
+    frame = pd.DataFrame(rows)
+    frame.loc[frame.scenario == "baseline", ["diff_mean", "diff_low", "diff_high"]] = 0.0
+    fig = charts.area_map(frame, "drug_deaths", ("2026-01-01", "2030-12-31"), "option")
+    ax = fig.axes[0]
+    shapes = list(ax.patches)
+    assert len(shapes) == len(AREAS) == 7
+    hatched = sum(bool(p.get_hatch()) for p in shapes)
+    assert hatched == 3  # coventry (+2), solihull (+1), walsall (0): intervals of +-4 include zero
+    labels = " ".join(t.get_text() for t in ax.texts)
+    assert "Birmingham\n-30" in labels and "Wolverhampton\n+6" in labels
+    assert "Martin Chorley, UK-GeoJSON (CC BY 4.0)" in " ".join(t.get_text() for t in fig.texts).replace("\n", " ")
+    charts.close(fig)

@@ -4,7 +4,10 @@ every band and bar says what its interval is."""
 
 from __future__ import annotations
 
+import functools
 import io
+import json
+import textwrap
 
 import matplotlib
 
@@ -38,9 +41,12 @@ def _axis_format(ax, u: str) -> None:
 
 
 def _footnote(fig: Figure, text: str) -> None:
-    """A note under the chart saying what its lines, bands and bars are (kept in every export)."""
-    fig.get_layout_engine().set(rect=(0, 0.06, 1, 0.94))  # leave the bottom strip to the note
-    fig.text(0.01, 0.01, text, fontsize=7, color="#555555", ha="left", va="bottom")
+    """A note under the chart saying what its lines, bands and bars are (kept in every export), wrapped to the
+    chart's width."""
+    lines = textwrap.wrap(text, int(fig.get_figwidth() * 19))  # about 19 characters of 7-point text an inch
+    low = 0.03 + 0.03 * len(lines)
+    fig.get_layout_engine().set(rect=(0, low, 1, 1 - low))  # leave the bottom strip to the note
+    fig.text(0.01, 0.01, "\n".join(lines), fontsize=7, color="#555555", ha="left", va="bottom")
 
 
 def timeseries(
@@ -114,6 +120,61 @@ def area_differences(areas: pd.DataFrame, metric: str, period: tuple[str, str]) 
         ax.xaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(lambda v, _: f"£{v / 1e3:,.0f}k"))
     ax.legend(frameon=False, fontsize=8)
     _footnote(fig, "Bars: mean paired difference. Lines: 90% interval. Local authorities of the West Midlands.")
+    return fig
+
+
+#: The attribution the boundary data's licence requires on every map (data/west_midlands_local_authorities.md).
+MAP_ATTRIBUTION = (
+    "Boundary data: Martin Chorley, UK-GeoJSON (CC BY 4.0). Contains Ordnance Survey data © Crown copyright and "
+    "database right 2014. Contains National Statistics data © Crown copyright and database right 2014."
+)
+
+
+@functools.cache
+def _boundaries() -> dict[str, np.ndarray]:
+    """Each local authority's outline (longitude, latitude), by the model's area name."""
+    from drugsim.parameters import DATA_DIR
+
+    data = json.loads((DATA_DIR / "west_midlands_local_authorities.geojson").read_text())
+    return {f["properties"]["name"].lower(): np.asarray(f["geometry"]["coordinates"][0]) for f in data["features"]}
+
+
+def area_map(areas: pd.DataFrame, metric: str, period: tuple[str, str], option: str) -> Figure:
+    """A map of `option`'s change from the base in each local authority: coloured red (more) to blue (less) on a
+    scale symmetric about zero, labelled with the change, and hatched where its 90% interval includes zero."""
+    from matplotlib.colors import TwoSlopeNorm
+
+    base, shapes = areas.scenario.iloc[0], _boundaries()
+    a = areas[areas.scenario == option].set_index("area")
+    reach = float(np.nanmax(np.abs(a.diff_mean.to_numpy()))) or 1.0
+    norm, cmap = TwoSlopeNorm(0.0, -reach, reach), plt.get_cmap("RdBu_r")
+    fig, ax = plt.subplots(figsize=SIZE, layout="constrained")
+    for area, outline in shapes.items():
+        row = a.loc[area]
+        noise = not (row.diff_low > 0 or row.diff_high < 0)
+        ax.fill(
+            *outline.T,
+            facecolor=cmap(norm(row.diff_mean)),
+            edgecolor="white",
+            linewidth=1.2,
+            hatch="///" if noise else None,
+        )
+        x, y = outline.mean(axis=0)
+        value = f"£{row.diff_mean / 1e3:+,.0f}k" if unit(metric) == "GBP" else f"{row.diff_mean:+,.0f}"
+        ax.text(
+            x,
+            y,
+            f"{area.title()}\n{value}",
+            ha="center",
+            va="center",
+            fontsize=7.5,
+            bbox=dict(facecolor="white", alpha=0.75, linewidth=0, pad=1.5),
+        )
+    ax.set_aspect(1 / np.cos(np.radians(52.5)))  # a degree of longitude is shorter than one of latitude here
+    ax.axis("off")
+    fig.colorbar(plt.cm.ScalarMappable(norm=norm, cmap=cmap), ax=ax, shrink=0.7, label=f"change ({unit(metric)})")
+    ax.set_title(f"{label(metric)}: {option} against {base}, {period[0][:4]}-{period[1][:4]}", loc="left", fontsize=11)
+    _footnote(fig, "Mean paired difference; hatched where the 90% interval includes zero. " + MAP_ATTRIBUTION)
     return fig
 
 

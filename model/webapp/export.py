@@ -277,6 +277,8 @@ def pack_pages(c: Comparison) -> Iterator[Figure]:
     for metric in KEY_CHARTS:
         yield _sized(charts.timeseries(c.series(metric), metric, c.period, c.n_runs))
     yield _sized(charts.area_differences(c.areas("drug_deaths"), "drug_deaths", c.period))
+    for s in c.others:
+        yield _sized(charts.area_map(c.areas("drug_deaths"), "drug_deaths", c.period, s.name))
     yield _sized(charts.ethnicity(c.ethnicity, c.period))
     yield _sized(charts.economics(c.table, ("intervention_spend_gbp", "costs_avoided_gbp", "net_benefit_gbp")))
     yield from _table_pages(
@@ -358,6 +360,10 @@ def key_figures(c: Comparison) -> dict[str, object]:
     out["drug_deaths_by_local_authority"] = lambda: charts.area_differences(
         c.areas("drug_deaths"), "drug_deaths", c.period
     )
+    for s in c.others:
+        out[f"drug_deaths_map_{s.name}"] = lambda o=s.name: charts.area_map(
+            c.areas("drug_deaths"), "drug_deaths", c.period, o
+        )
     out["possession_outcomes_by_ethnicity"] = lambda: charts.ethnicity(c.ethnicity, c.period)
     out["economics"] = lambda: charts.economics(
         c.table, ("intervention_spend_gbp", "costs_avoided_gbp", "net_benefit_gbp")

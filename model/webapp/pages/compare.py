@@ -207,6 +207,14 @@ with areas:
         f"{label(area_metric)}: change from {c.base.name} in each local authority with 90% intervals.",
         (area_metric,),
     )
+    for s in c.others:
+        chart(
+            lambda m=area_metric, t=by_area, o=s.name: charts.area_map(t, m, c.period, o),
+            f"map_{cid}_{area_metric}_{s.name}",
+            f"{area_metric}_map_{s.name}",
+            f"Map: {label(area_metric)}, change from {c.base.name} under {s.name} in each local authority.",
+            (area_metric,),
+        )
     st.dataframe(by_area, hide_index=True, key="area_table")
     table_downloads(by_area, f"{area_metric}_by_local_authority", f"area_{cid}_{area_metric}")
 with ethnicity:
