@@ -295,6 +295,7 @@ def _compare(args) -> int:
             for s in scenarios
         ],
         "period": [start, end],
+        "set": dict(args.set),
         "runs_per_scenario": n,
         "draws": args.draws,
         "psa": {"draws": n, "sampler": args.sampler, "seed": args.psa_seed, "widen": args.widen} if use_psa else None,
@@ -333,6 +334,37 @@ def _compare(args) -> int:
         )
         print(appraisal.headline(summary).to_string())
     print(f"wrote {out}/{files}")
+    return 0
+
+
+def _brief(args) -> int:
+    _need("app", "drugsim brief")
+    from drugsim.results import manifest
+    from drugsim.webapp.brief import BriefError, check, rebuild
+    from drugsim.webapp.export import pack_files
+    from drugsim.webapp.runs import RunCache, disk_folder
+
+    results = Path(args.results)
+    out = Path(args.out) if args.out else results.with_name(results.name + "_briefing")
+    try:
+        check(results)
+    except BriefError as e:
+        raise _Refuse(str(e)) from None
+    _claim(args, out)
+    t0 = time.perf_counter()
+    try:
+        # The app's cache of finished runs: a pack of a comparison the app has made, or made before, is quick.
+        c = rebuild(results, RunCache(folder=disk_folder()), _progress_bar("runs"), args.workers)
+    except BriefError as e:
+        raise _Refuse(str(e)) from None
+    except KeyboardInterrupt:
+        print("\ndrugsim: interrupted; finished runs are kept in the cache; nothing was written", file=sys.stderr)
+        return 130
+    files = {name: make() for name, make in pack_files(c).items()}
+    meta = manifest(c.base, c.seeds, time.perf_counter() - t0, 0)
+    meta["brief_of"] = {"results": str(results.resolve()), "runs": len(c.runs)}
+    _write(out, None, meta, args.overwrite, extra=files)
+    print(f"wrote {out}/" + ", ".join(files) + " and manifest.json")
     return 0
 
 
@@ -943,6 +975,13 @@ def main(argv: list[str] | None = None) -> int:
     _psa_options(cmp_)
     _output_options(cmp_)
     cmp_.set_defaults(func=_compare)
+    bri = sub.add_parser("brief", help="the briefing pack (PDF, slides, charts, tables) of a compare results folder")
+    bri.add_argument("results", help="a folder `drugsim compare --out` wrote")
+    bri.add_argument("--out", help="folder for the pack (default RESULTS_briefing, beside the results)")
+    bri.add_argument("--overwrite", action="store_true", help="replace a pack folder drugsim wrote")
+    bri.add_argument("--workers", type=WORKERS, help="local worker processes to remake the runs (default: all cores)")
+    _output_options(bri, json_=False)
+    bri.set_defaults(func=_brief)
     bud = sub.add_parser("budget", help="rank levers and two-lever mixes that fit a budget over a period")
     bud.add_argument("--budget", type=_bounded(float, 1, 1e11), required=True, help="budget in GBP over the period")
     bud.add_argument("--base", help="base scenario (default: the library's baseline)")

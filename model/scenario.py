@@ -247,13 +247,17 @@ def _chain(text: str, where: str, base_dir: Path, seen: tuple[Path, ...]) -> tup
         cycle = " -> ".join(str(p.name) for p in (*seen, parent))
         raise ScenarioError(f"{where}: scenario.extends makes a cycle: {cycle}")
     parent_raw, parent_files = _chain(_read(parent), str(parent), parent.parent, (*seen, parent))
-    merged = _merge(parent_raw, raw)
-    # The child names and describes itself; only its settings are inherited.
+    return _inherit(parent_raw, raw), files + parent_files
+
+
+def _inherit(parent: dict, child: dict) -> dict:
+    """`child` merged over `parent`: the child names and describes itself; only settings are inherited."""
+    merged = _merge(parent, child)
     merged["scenario"] = {k: v for k, v in merged["scenario"].items() if k != "extends"}
     for key in ("description", "funding"):
-        if key not in meta:
+        if key not in child["scenario"]:
             merged["scenario"].pop(key, None)
-    return merged, files + parent_files
+    return merged
 
 
 # --- validation messages
@@ -373,6 +377,21 @@ def parse_scenario(
     _check_size(size, where)
     raw, files = _chain(text, where, base_dir, ())
     return resolve(raw, where, files)
+
+
+def from_files(files: list[tuple[str, str]]) -> ResolvedScenario:
+    """The scenario a results manifest records: its files' texts, the scenario first and then each file it
+    extends in turn (`ResolvedScenario.files`), resolved without reading anything from disk."""
+    if not files:
+        raise ScenarioError("no scenario files recorded")
+    raws = [_parse(text, where) for where, text in files]
+    for (where, _), raw in zip(files, raws, strict=True):
+        if not isinstance(raw.get("scenario"), dict) or "name" not in raw["scenario"]:
+            raise ScenarioError(f"{where}: missing [scenario] table with a name")
+    merged = raws[-1]
+    for raw in reversed(raws[:-1]):
+        merged = _inherit(merged, raw)
+    return resolve(merged, files[0][0], files)
 
 
 #: Fields that hold dates, wherever they are in a scenario.

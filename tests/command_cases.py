@@ -155,6 +155,8 @@ CASES = [
     ),
     ("ordinary mistakes", "an unknown scenario name", "run no_such_scenario", "the library has:"),
     ("ordinary mistakes", "a folder given as a scenario", "run {dir}/documents", "not a regular file"),
+    ("ordinary mistakes", "a pack of a folder compare did not write", "brief {dir}/documents", "no manifest.json"),
+    ("ordinary mistakes", "a pack of a folder that does not exist", "brief {dir}/nowhere", "no such results folder"),
     ("ordinary mistakes", "a report without a fit", "calibrate --report-only --out {dir}/missing", "no fitted.toml"),
     (
         "ordinary mistakes",

@@ -11,7 +11,7 @@ import datetime as dt
 import io
 import textwrap
 import zipfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 import matplotlib.pyplot as plt
 import pandas as pd
@@ -331,7 +331,11 @@ def reproduce_command(c: Comparison, out: str = "results/briefing") -> str:
         + " ".join(s.name for s in c.scenarios)
         + "".join(f" --set {k}={float(v)!r}" for k, v in c.overrides.items())
         + f" --seeds {c.n_runs}"
-        + (f" --psa {c.draws} --sampler sobol" if c.psa else " --fixed")
+        + (f" --psa {c.draws} --sampler {c.design['sampler']}" if c.psa else " --fixed")
+        + (f" --psa-seed {c.design['seed']}" if c.psa and c.design["seed"] else "")
+        + (f" --widen {c.design['widen']:g}" if c.psa and c.design["widen"] != 1 else "")
+        + (f" --price-year {c.price_year}" if c.price_year != 2024 else "")
+        + (f" --life-value {c.life_value}" if c.life_value != "qaly" else "")
         + f" --period {start}:{end} --out {out}"
     )
 
@@ -381,3 +385,22 @@ def charts_zip(figures: dict[str, object]) -> bytes:
                 z.writestr(f"{stem}.{fmt_}", charts.to_bytes(fig, fmt_))
             charts.close(fig)
     return buf.getvalue()
+
+
+def pack_stem(c: Comparison) -> str:
+    """The briefing pack's file name without its extension: the options compared."""
+    return f"drugsim_briefing_{'_'.join(s.name for s in c.others)}"[:80]
+
+
+def pack_files(c: Comparison) -> dict[str, Callable[[], bytes]]:
+    """The pack's files by name, each made when called: what the app's Export page offers and what `drugsim brief`
+    writes, declared once."""
+    from drugsim.webapp.slides import slides_pptx  # the slides use this module's tables
+
+    stem = pack_stem(c)
+    return {
+        f"{stem}.pdf": lambda: briefing_pdf(c),
+        f"{stem}.pptx": lambda: slides_pptx(c),
+        "drugsim_charts.zip": lambda: charts_zip(key_figures(c)),
+        "drugsim_tables.xlsx": lambda: xlsx_bytes(all_tables(c)),
+    }

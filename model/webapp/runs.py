@@ -25,6 +25,8 @@ from drugsim.compare import bands, by_area, by_ethnicity, compare, paired_totals
 from drugsim.ensemble import Run, RunStore, make_executor, plan, run_ensemble
 from drugsim.scenario import ResolvedScenario, with_parameters
 
+#: The app's PSA design: a scrambled Sobol sequence (prefix-stable, so adding runs keeps the finished ones).
+APP_DESIGN = {"sampler": "sobol", "seed": 0, "widen": 1.0}
 #: Finished runs kept in memory (each full run is about 4 MB).
 MAX_CACHED_RUNS = 160
 #: Finished runs kept on disk, when the cache has a folder (about 4 MB each): the oldest go first beyond this.
@@ -131,6 +133,11 @@ class Comparison:
     draws: int = 0  # PSA draws (one a run), or none: parameters fixed at the fitted values
     overrides: dict[str, float] = field(default_factory=dict)
     psa_draws: pd.DataFrame | None = None
+    #: How the PSA's draws were made (the app's: Sobol, seed 0; `drugsim compare` records its own).
+    design: dict = field(default_factory=lambda: dict(APP_DESIGN))
+    #: The appraisal's price year and value of a life (`drugsim compare --price-year/--life-value`).
+    price_year: int = 2024
+    life_value: str = "qaly"
 
     @property
     def psa(self) -> bool:
@@ -164,7 +171,7 @@ class Comparison:
     @cached_property
     def appraisal_runs(self) -> dict[str, pd.DataFrame]:
         """The Green Book appraisal of each paired run against the base (drugsim.appraisal.appraise), by scenario."""
-        from drugsim.appraisal import appraise
+        from drugsim.appraisal import Settings, appraise
         from drugsim.calendar import Calendar
         from drugsim.compare import per_scenario
 
@@ -176,7 +183,7 @@ class Comparison:
         ]
         per = per_scenario(self.scenarios, self.runs, self.results)
         cal = Calendar(self.base.start, self.base.end)
-        return appraise(per, params, self.base.name, cal, self.period)
+        return appraise(per, params, self.base.name, cal, self.period, Settings(self.price_year, self.life_value))
 
     @cached_property
     def appraisal(self) -> pd.DataFrame:
@@ -211,7 +218,11 @@ class Comparison:
                     "content_sha256": s.content_sha256,
                     "model_version": __version__,
                     "seeds": f"{self.seeds[0]}-{self.seeds[-1]}",
-                    "psa_draws": f"{self.draws} (Sobol, seed 0)" if self.psa else "none (fitted values)",
+                    "psa_draws": f"{self.draws} ({self.design['sampler']}, seed {self.design['seed']}"
+                    + (f", ranges x{self.design['widen']:g}" if self.design["widen"] != 1 else "")
+                    + ")"
+                    if self.psa
+                    else "none (fitted values)",
                     "session_overrides": ", ".join(f"{k}={v:g}" for k, v in self.overrides.items()) or "none",
                 }
                 for s in self.scenarios
@@ -244,18 +255,23 @@ def run_comparison(
     overrides: dict[str, float] | None = None,
     progress: Callable[[int, int], None] | None = None,
     workers: int | None = None,
+    design: pd.DataFrame | None = None,
 ) -> Comparison:
     """Run (or fetch from `cache`) `n_runs` paired runs of each scenario and return the comparison.
 
     With `use_draws`, run i uses PSA draw i (every uncertain parameter drawn from its range, the fitted ones from
     the calibration's accepted draws), so intervals are prediction intervals that include parameter uncertainty.
     If `progress` raises (the page was stopped), pending runs are cancelled; finished ones stay in the cache.
+    `design` gives the PSA's draws (a row each) instead of the app's own (`psa_design`).
     """
     from drugsim import psa
 
     overrides = dict(overrides or {})
     scenarios = prepare(scenarios, overrides)
-    frame = psa_design(scenarios, n_runs) if use_draws else None
+    if not use_draws:
+        frame = None
+    else:
+        frame = design if design is not None else psa_design(scenarios, n_runs)
     draws = psa.draw_dicts(frame) if use_draws else None
     runs = plan(scenarios, n_runs, n_runs if use_draws else 0, tags=psa.draw_keys(frame) if use_draws else ())
     todo = [r for r in runs if not cache.has(r)]

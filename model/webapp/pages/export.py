@@ -5,9 +5,8 @@ from __future__ import annotations
 import streamlit as st
 
 from drugsim.webapp import charts, state
-from drugsim.webapp.export import all_tables, briefing_pdf, charts_zip, key_figures, xlsx_bytes
+from drugsim.webapp.export import all_tables, key_figures, pack_files, pack_stem
 from drugsim.webapp.pages import HERE
-from drugsim.webapp.slides import slides_pptx
 from drugsim.webapp.widgets import table_downloads
 
 st.title("Export")
@@ -29,10 +28,11 @@ st.markdown(
     "behind the numbers with their sources and a key to evidence grades, and what reproduces them (model version, "
     "scenario hashes, seeds). The slides carry the same headlines and charts as an editable PowerPoint deck."
 )
-stem = f"drugsim_briefing_{'_'.join(s.name for s in c.others)}"[:80]
+stem = pack_stem(c)
+files = pack_files(c)  # the same files `drugsim brief` writes
 st.download_button(
     "Download the briefing pack (PDF)",
-    lambda: briefing_pdf(c),
+    files[f"{stem}.pdf"],
     f"{stem}.pdf",
     "application/pdf",
     key="export_pdf",
@@ -43,7 +43,7 @@ st.download_button(
 
 st.download_button(
     "Download the slides (PPTX)",
-    lambda: slides_pptx(c),
+    files[f"{stem}.pptx"],
     f"{stem}.pptx",
     "application/vnd.openxmlformats-officedocument.presentationml.presentation",
     key="export_pptx",
@@ -57,7 +57,7 @@ st.subheader("Charts")
 figures = key_figures(c)
 st.download_button(
     "All charts (ZIP of PNG and SVG)",
-    lambda: charts_zip(figures),
+    files["drugsim_charts.zip"],
     "drugsim_charts.zip",
     "application/zip",
     key="export_zip",
@@ -89,7 +89,7 @@ st.subheader("Tables")
 tables = all_tables(c)
 st.download_button(
     "All tables (one XLSX workbook)",
-    lambda: xlsx_bytes(tables),
+    files["drugsim_tables.xlsx"],
     "drugsim_tables.xlsx",
     "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     key="export_xlsx",
