@@ -95,6 +95,28 @@ def test_two_scenario_comparison_then_briefing_pack(browser_page, tmp_path):
     assert "combined_package" in text and "baseline" in text and "Reproducibility" in text
 
 
+def test_an_example_question_from_the_start_page_answers_with_the_settings_kept(browser_page):
+    """A first visit's journey: the start page's first question opens the Compare page and runs it at once, with
+    the runs per scenario chosen earlier on the Compare page (settings survive other pages)."""
+    url, page = browser_page
+    page.get_by_role("link", name="Compare scenarios").click()
+    runs = page.get_by_role("spinbutton", name="Runs per scenario")
+    runs.fill("2")
+    runs.press("Enter")
+    expect(runs).to_have_value("2")
+    page.get_by_role("link", name="Start here").click()
+    expect(page.get_by_text("Should take-home naloxone go force-wide?")).to_be_visible()
+    page.get_by_role("button", name="Show the answer").first.click()
+    expect(page.get_by_role("heading", name="Compare scenarios")).to_be_visible()
+    expect(page.get_by_role("spinbutton", name="Runs per scenario")).to_have_value("2")
+    cards = page.get_by_test_id("stMetric")
+    expect(cards).to_have_count(8)
+    expect(page.get_by_text("naloxone_take_home").first).to_be_visible()
+    # Lives and health are valued apart from cash (the card that mixed them is gone).
+    expect(cards.filter(has_text="Lives and health")).to_have_count(1)
+    expect(cards.filter(has_text="Cash for public budgets")).to_have_count(1)
+
+
 def test_bad_upload_is_explained_in_the_browser(browser_page, tmp_path):
     url, page = browser_page
     page.get_by_role("link", name="Build a scenario").click()

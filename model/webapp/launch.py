@@ -21,10 +21,20 @@ def _flag(value) -> str:
     return str(value).lower() if isinstance(value, bool) else str(value)
 
 
+def _settings(table: dict, prefix: str = "") -> list[tuple[str, object]]:
+    """The config's settings as (dotted name, value), nested tables such as [theme.dark] included."""
+    out = []
+    for key, value in table.items():
+        if isinstance(value, dict):
+            out += _settings(value, f"{prefix}{key}.")
+        else:
+            out.append((f"{prefix}{key}", value))
+    return out
+
+
 def server_flags() -> list[str]:
     """Every setting of the config file as a `--section.key=value` flag."""
-    config = tomllib.loads(CONFIG.read_text())
-    return [f"--{section}.{key}={_flag(v)}" for section, opts in config.items() for key, v in opts.items()]
+    return [f"--{name}={_flag(v)}" for name, v in _settings(tomllib.loads(CONFIG.read_text()))]
 
 
 def command(port: int | None = None) -> list[str]:
