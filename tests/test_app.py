@@ -142,6 +142,15 @@ def test_stop_says_how_many_runs_were_kept():
     assert any("Stopped: 3 run(s) finished and are kept" in w.value for w in at.warning)
 
 
+def test_stopping_an_analysis_of_assumptions_says_how_many_runs_were_kept(compared):
+    compared.switch_page(str(PAGES / "sensitivity.py"))
+    compared.session_state["sens_running"] = True  # as after its Stop button interrupted an analysis
+    compared.session_state["sens_done"] = 7
+    compared.run()
+    assert any("Stopped: 7 run(s) finished and are kept" in w.value for w in compared.warning)
+    compared.switch_page(str(PAGES / "compare.py")).run()
+
+
 def test_the_time_estimate_comes_from_measured_runs(compared):
     compared.run()
     estimate = [c.value for c in compared.caption if "measured" in c.value]
@@ -324,7 +333,8 @@ def test_assumptions_that_matter_explains_the_comparison(compared):
     assert not compared.exception
     assert compared.multiselect(key="sens_groups_drug_deaths").value  # defaults from the outcome's groups
     compared.multiselect(key="sens_groups_drug_deaths").set_value(["hat"]).run()
-    assert any("5 parameters, 22 runs" in c.value for c in compared.caption)
+    estimate = [c.value for c in compared.caption if "5 parameters, 22 runs" in c.value]
+    assert estimate and "this machine's measured" in estimate[0]  # the comparison's own time a run
     compared.button(key="sens_run").click().run()
     assert not compared.exception and not compared.error
     ranked = table_with(compared, "rank")

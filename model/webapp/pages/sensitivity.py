@@ -17,9 +17,10 @@ from drugsim.webapp.labels import depends_on, label
 from drugsim.webapp.runs import RunCache
 from drugsim.webapp.widgets import chart, table_downloads
 
-#: Seconds per full-scale run on one core, for the estimate shown before running: measured on the 2-core
-#: development machine (Morris over all parameters: 1,640 runs in 1,466 s on 2 workers; docs/sensitivity.md).
-SECONDS_PER_RUN = 1.8
+#: Seconds per full-scale run on one core, for the estimate before this machine has measured any (on the 2-core
+#: development machine in 0.5.0: 35 runs a minute in one process, benchmarks/bench_ensemble.py). Once a
+#: comparison or an earlier analysis has run, the estimate uses this machine's measured wall time a run.
+SECONDS_PER_RUN = 1.7
 
 st.title("Assumptions that matter")
 st.markdown(
@@ -61,12 +62,29 @@ names = [n for n, p in table.items() if p.group in chosen]
 trajectories = 6
 paired = target != c.base.name
 total = n_runs(method, len(names), default_n(method, trajectories if method == "morris" else None), 1, paired)
-minutes = total * SECONDS_PER_RUN / (os.cpu_count() or 1) / 60
+timing = state.run_timing()
+per_run = timing.get("sensitivity_seconds_per_run") or timing.get("seconds_per_run")
+measured = per_run is not None
+per_run = per_run or SECONDS_PER_RUN / (os.cpu_count() or 1)
 st.caption(
-    f"{len(names)} parameters, {total} runs: about {minutes:.1f} minutes on this machine; "
-    f"outcome totals over {c.period[0]} to {c.period[1]}."
+    f"{len(names)} parameters, {total} runs: about {total * per_run / 60:.1f} minutes at "
+    + (f"this machine's measured {per_run:.1f} s a run" if measured else f"about {per_run:.1f} s a run")
+    + f" (runs already finished are reused); outcome totals over {c.period[0]} to {c.period[1]}."
 )
-go = st.button("Find the assumptions that matter", type="primary", key="sens_run", disabled=not names)
+b1, b2, _ = st.columns([2, 0.8, 2.5])
+go = b1.button("Find the assumptions that matter", type="primary", key="sens_run", disabled=not names)
+b2.button(
+    "Stop", key="sens_stop", icon=":material/stop:", help="Stop an analysis that is running; finished runs are kept."
+)
+
+if st.session_state.get("sens_running") and not go:
+    done = st.session_state.get("sens_done", 0)
+    st.warning(
+        f"Stopped: {done} run(s) finished and are kept. Press **Find the assumptions that matter** to do only the rest."
+        if done
+        else "Stopped before any run finished."
+    )
+    st.session_state["sens_running"] = False
 
 key = (outcome, target, method, tuple(names), c.period, tuple(s.resolved_sha256 for s in c.scenarios))
 if go:
@@ -77,9 +95,16 @@ if go:
     bar = st.progress(0.0, text="Starting...")
     t0 = time.perf_counter()
 
+    started: list[int] = []
+
     def progress(done: int, all_: int) -> None:
+        started[:1] = started[:1] or [done]  # runs already in the cache when it started
+        st.session_state["sens_done"] = done
         bar.progress(done / all_, text=f"{done} of {all_} runs ({time.perf_counter() - t0:.0f} s)")
 
+    # Stop reruns the page, which interrupts this one at its next progress report: queued runs are cancelled
+    # (make_executor), finished ones stay in the cache.
+    st.session_state["sens_running"] = True
     with make_executor() as pool:
         result = run(
             scenario,
@@ -91,8 +116,12 @@ if go:
             store=cache,
             progress=progress,
         )
+    st.session_state["sens_running"] = False
     bar.empty()
     st.session_state["sensitivity"] = (key, result)
+    ran = result.runs - (started[0] if started else 0)
+    if ran >= 2:
+        timing["sensitivity_seconds_per_run"] = (time.perf_counter() - t0) / ran
 
 stored = st.session_state.get("sensitivity")
 if stored is None or stored[0] != key:
