@@ -189,11 +189,11 @@ def find_scenario(name_or_path: str | Path) -> Path:
     )
 
 
-def _merge(base: dict, over: dict) -> dict:
+def merge(base: dict, over: dict) -> dict:
     """Deep merge: tables merge key by key, anything else (numbers, lists) is replaced."""
     out = copy.deepcopy(base)
     for k, v in over.items():
-        out[k] = _merge(out[k], v) if isinstance(v, dict) and isinstance(out.get(k), dict) else copy.deepcopy(v)
+        out[k] = merge(out[k], v) if isinstance(v, dict) and isinstance(out.get(k), dict) else copy.deepcopy(v)
     return out
 
 
@@ -252,7 +252,7 @@ def _chain(text: str, where: str, base_dir: Path, seen: tuple[Path, ...]) -> tup
 
 def _inherit(parent: dict, child: dict) -> dict:
     """`child` merged over `parent`: the child names and describes itself; only settings are inherited."""
-    merged = _merge(parent, child)
+    merged = merge(parent, child)
     merged["scenario"] = {k: v for k, v in merged["scenario"].items() if k != "extends"}
     for key in ("description", "funding"):
         if key not in child["scenario"]:
@@ -421,7 +421,7 @@ def with_changes(scenario: ResolvedScenario, changes: dict[str, Any], name: str 
     Example:
         >>> no_divert = with_changes(baseline, {"interventions": {"divert": {"enabled": False}}})
     """
-    raw = _merge(scenario.raw, _dates_from_text(changes))
+    raw = merge(scenario.raw, _dates_from_text(changes))
     if name:
         raw["scenario"]["name"] = name
     return resolve(raw, f"{scenario.name} with changes", scenario.files)

@@ -4,6 +4,7 @@ comparison, change a chart, build and save a scenario, upload a bad file, edit a
 from __future__ import annotations
 
 import json
+import tomllib
 from pathlib import Path
 
 import pandas as pd
@@ -198,6 +199,28 @@ def test_build_shows_committed_spend_and_adds_the_scenario():
     assert 'extends = "baseline"' in text and "birmingham = 100" in text
     at.switch_page(str(PAGES / "compare.py")).run()
     assert "hat_100 (built in this session)" in at.multiselect(key="cmp_others").options
+
+
+def test_a_scenario_built_or_loaded_can_be_edited_in_place():
+    """Load a file, start from it, change a lever and add it again: the same name, updated, still extending what
+    it extended, its own settings kept (edits never stack one file on another)."""
+    at = page("build")
+    text = (ROOT / "scenarios" / "hat_pilot.toml").read_bytes().replace(b'name = "hat_pilot"', b'name = "my_hat"')
+    at.file_uploader(key="build_upload").upload("my_hat.toml", text, "application/toml").run()
+    at.run()  # the list of starting points is drawn above the upload: the next run has it
+    at.selectbox(key="build_from").set_value("my_hat").run()
+    assert not at.exception and not at.error
+    assert at.text_input(key="build_name_my_hat").value == "my_hat"
+    assert at.number_input(key="b_my_hat_hat_places_birmingham").value == 50  # the file's own setting
+    at.number_input(key="b_my_hat_hat_places_coventry").set_value(20).run()
+    at.button(key="build_add").click().run()
+    assert not at.exception and not at.error
+    assert any("is updated" in s.value for s in at.success)
+    edited = tomllib.loads(at.session_state["built"]["my_hat"])
+    assert edited["scenario"]["extends"] == "baseline"
+    assert edited["interventions"]["hat"]["places"] == {"birmingham": 50, "coventry": 20}
+    assert edited["scenario"]["description"].startswith("A heroin-assisted treatment pilot")
+    assert list(at.session_state["built"]) == ["my_hat"]
 
 
 def test_build_refuses_a_bad_name():

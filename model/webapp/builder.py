@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import tomllib
 from typing import Any
 
 import tomli_w
 
 from drugsim.interventions import REGISTRY
 from drugsim.parameters import parameter_table
-from drugsim.scenario import ResolvedScenario, ScenarioError, parse_scenario
+from drugsim.scenario import ResolvedScenario, ScenarioError, merge, parse_scenario
 
 NAME = re.compile(r"^[a-z][a-z0-9_]{0,59}$")
 
@@ -71,7 +72,7 @@ def changes(start: ResolvedScenario, edited: dict[str, dict[str, Any]]) -> dict[
         before = current(start, name)
         diff = {}
         for f, v in values.items():
-            if v is None or _same(v, before.get(f)):
+            if v is None or _same(_plain(v), _plain(before.get(f))):  # unset keys are the defaults
                 continue
             diff[f] = v
         if diff:
@@ -119,6 +120,22 @@ def build(name: str, start: ResolvedScenario, description: str, funding: str, ed
     """(TOML text, validated scenario) for the edited settings; raises ScenarioError naming the field if invalid."""
     text = scenario_toml(name, start.name, description, funding, changes(start, edited), parameters)
     return text, parse_scenario(text, f"<scenario {name}>")
+
+
+def edit(text: str, start: ResolvedScenario, name: str, description: str, funding: str, edited: dict):
+    """(TOML text, validated scenario) for a scenario built or loaded earlier (`text`, resolved as `start`) with the
+    edited settings merged into its own file: it keeps what it extends and its own settings, so editing it again
+    and again never stacks one file on another."""
+    if not NAME.match(name):
+        return build(name, start, description, funding, edited)  # refused there, with the same message
+    doc = tomllib.loads(text)
+    doc = merge(doc, {"interventions": _plain(changes(start, edited))})
+    doc["scenario"].update(name=name, description=description, funding=funding)
+    source = doc["scenario"].get("extends", "nothing")
+    out = f"# Built in the drugsim app on {dt.date.today().isoformat()}, extending `{source}`.\n" + tomli_w.dumps(
+        _plain(doc)
+    )
+    return out, parse_scenario(out, f"<scenario {name}>")
 
 
 def param_row(intervention: str, field: str):

@@ -14,21 +14,29 @@ from drugsim.interventions import REGISTRY
 from drugsim.parameters import AREAS, parameter_table
 from drugsim.scenario import ScenarioError, parse_scenario
 from drugsim.webapp import state
-from drugsim.webapp.builder import build, current, fields, param_row
+from drugsim.webapp.builder import build, current, edit, fields, param_row
 from drugsim.webapp.labels import money
 from drugsim.webapp.widgets import plain, problem
 
 st.title("Build a scenario")
 st.markdown(
-    "Start from a scenario in the library, change the levers you want, and give it a name. The spending the "
-    "settings commit (places, staff, funding) updates as you go. **Add it to my scenarios** makes it available "
-    "on the Compare page for this session; **Download** saves it as a scenario file you can load here again, "
-    "run with `drugsim`, or share."
+    "Start from a scenario in the library, or one built or loaded in this session to edit it, change the levers "
+    "you want, and give it a name. The spending the settings commit (places, staff, funding) updates as you go. "
+    "**Add it to my scenarios** makes it available on the Compare page for this session (under the same name, it "
+    "replaces the earlier version); **Download** saves it as a scenario file you can load here again, run with "
+    "`drugsim`, or share."
 )
 
-lib = list(state.library())
-start_name = st.selectbox("Start from", lib, index=lib.index("baseline"), key="build_from")
+names = state.scenario_names()
+start_name = st.selectbox(
+    "Start from",
+    names,
+    index=names.index("baseline"),
+    key="build_from",
+    format_func=lambda n: n if n in state.library() else f"{n} (built or loaded in this session: edit it)",
+)
 start = state.scenario(start_name)
+mine = start_name in state.built() and start_name not in state.library()
 
 
 def _label(field: str) -> str:
@@ -99,10 +107,18 @@ def _widget(iv: str, field: str, kind: str, value, key: str):
             lambda r: {"date": pd.Timestamp(r.date).date(), "annual_gbp": _whole_or_float(r.annual_gbp)},
         )
     if kind == "waves":
-        st.markdown("**Waves**: dates and the areas affected (comma-separated; blank for all seven)")
+        st.markdown(
+            "**Waves**: dates, the areas affected (comma-separated; blank for all seven) and, if known, the wave's "
+            "size (blank: the parameter table's multipliers)"
+        )
+        sizes = ("overdose_multiplier", "fatality_multiplier")
         frame = pd.DataFrame(
-            [{"start": w["start"], "end": w["end"], "areas": ", ".join(w.get("areas") or [])} for w in value or []],
-            columns=["start", "end", "areas"],
+            [
+                {"start": w["start"], "end": w["end"], "areas": ", ".join(w.get("areas") or [])}
+                | {s: w.get(s) for s in sizes}
+                for w in value or []
+            ],
+            columns=["start", "end", "areas", *sizes],
         )
         edited = st.data_editor(
             frame,
@@ -112,19 +128,17 @@ def _widget(iv: str, field: str, kind: str, value, key: str):
                 "start": st.column_config.DateColumn("start", min_value=EARLIEST, max_value=LATEST, required=True),
                 "end": st.column_config.DateColumn("end", min_value=EARLIEST, max_value=LATEST, required=True),
                 "areas": st.column_config.TextColumn("areas"),
+                "overdose_multiplier": st.column_config.NumberColumn("overdoses x", min_value=0.0),
+                "fatality_multiplier": st.column_config.NumberColumn("deaths per overdose x", min_value=0.0),
             },
             hide_index=True,
         )
         waves = []
-        for r in edited.dropna(subset=["start", "end"]).itertuples():
-            areas = [a.strip().lower() for a in str(r.areas or "").split(",") if a.strip()]
-            waves.append(
-                {
-                    "start": pd.Timestamp(r.start).date(),
-                    "end": pd.Timestamp(r.end).date(),
-                    "areas": areas or list(AREAS),
-                }
-            )
+        for r in edited.dropna(subset=["start", "end"]).to_dict(orient="records"):
+            areas = [a.strip().lower() for a in str(r["areas"] or "").split(",") if a.strip()]
+            wave = {"start": pd.Timestamp(r["start"]).date(), "end": pd.Timestamp(r["end"]).date()}
+            wave["areas"] = areas or list(AREAS)
+            waves.append(wave | {s: float(r[s]) for s in sizes if pd.notna(r[s])})
         return waves
     # A table parameter this lever may override: a slider over its plausible range.
     p = param_row(iv, field)
@@ -167,12 +181,27 @@ for iv, cls in REGISTRY.items():
 
 st.subheader("Name and save")
 c1, c2 = st.columns([1, 2])
-name = c1.text_input("Name (letters, digits, underscores)", value=f"my_{start_name}", key="build_name", max_chars=60)
-description = c2.text_input("What it is, in one sentence", value="", key="build_description")
-funding = st.text_input("Funding assumed (who pays, how much, until when)", value="", key="build_funding")
+# Editing a scenario of this session keeps its name, description and funding unless changed here.
+name = c1.text_input(
+    "Name (letters, digits, underscores)",
+    value=start_name if mine else f"my_{start_name}",
+    key=f"build_name_{start_name}" if mine else "build_name",
+    max_chars=60,
+)
+description = c2.text_input(
+    "What it is, in one sentence", value=start.description if mine else "", key=f"build_description_{start_name}"
+)
+funding = st.text_input(
+    "Funding assumed (who pays, how much, until when)",
+    value=start.funding if mine else "",
+    key=f"build_funding_{start_name}",
+)
 
 try:
-    text, built = build(name, start, description, funding, edited)
+    if mine:  # its own file with the changes merged in: it keeps what it extends
+        text, built = edit(state.built()[start_name], start, name, description, funding, edited)
+    else:
+        text, built = build(name, start, description, funding, edited)
 except ScenarioError as e:
     problem("These settings are not a valid scenario:", e)
     st.stop()
@@ -182,7 +211,8 @@ years = [y for y in spend_new.index if y >= dt.date.today().year]
 committed = pd.DataFrame(
     {
         f"{start_name} (£)": spend_old.loc[years].sum(axis=1),
-        f"{name} (£)": spend_new.loc[years].sum(axis=1),
+        # Editing a scenario under its own name: both columns would have the same heading.
+        (f"{name}, edited (£)" if name == start_name else f"{name} (£)"): spend_new.loc[years].sum(axis=1),
     }
 )
 committed["change (£)"] = committed.iloc[:, 1] - committed.iloc[:, 0]
@@ -203,8 +233,11 @@ if b1.button("Add to my scenarios", type="primary", key="build_add", icon=":mate
     if name in state.library():
         st.error(f"A library scenario is already called {plain(name)}: choose another name.")
     else:
+        replaced = name in state.built()
         state.built()[name] = text
-        st.success(f"{plain(name)} is now in the Compare page's list for this session.")
+        st.success(
+            f"{plain(name)} {'is updated' if replaced else 'is now'} in the Compare page's list for this session."
+        )
 b2.download_button(
     "Download scenario file",
     text,
@@ -223,7 +256,9 @@ upload = st.file_uploader(
     type=["toml"],
     key="build_upload",
 )
-if upload is not None:
+# The uploader keeps its file across reruns: load each upload once, so that it never overwrites edits made since.
+loaded_uploads = st.session_state.setdefault("build_loaded_uploads", set())
+if upload is not None and upload.file_id not in loaded_uploads:
     try:
         loaded = parse_scenario(upload.getvalue(), upload.name)
         if loaded.name in state.library():
@@ -233,6 +268,7 @@ if upload is not None:
     except ScenarioError as e:
         problem("This file cannot be used:", e)
     else:
+        loaded_uploads.add(upload.file_id)
         state.built()[loaded.name] = upload.getvalue().decode("utf-8")
         st.success(f"Loaded {plain(loaded.name)}: it is in the Compare page's list for this session.")
         if loaded.warnings:
