@@ -7,7 +7,9 @@ import argparse
 import contextlib
 import json
 import os
+import signal
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -541,6 +543,20 @@ def _check_comparable(scenarios, start: str, end: str) -> None:
     if short:
         detail = ", ".join(f"{s.name} covers {s.start} to {s.end}" for s in short)
         raise _Refuse(f"--period {start}:{end} is not inside every scenario ({detail})")
+    # The same settings under another name can be meant (the library's cltf_ends_2026 is what the baseline
+    # already does), but its differences are zero by construction, which a reader must be told.
+    same = [s.name for s in scenarios[1:] if _settings_of(s) == _settings_of(scenarios[0])]
+    if same:
+        print(
+            f"drugsim: note: {', '.join(same)} {'has' if len(same) == 1 else 'have'} the same parameters and settings "
+            f"as {scenarios[0].name}: every difference from it is zero by construction",
+            file=sys.stderr,
+        )
+
+
+def _settings_of(s) -> str:
+    """What determines a scenario's runs, its name apart."""
+    return json.dumps({k: v for k, v in s.resolved().items() if k != "name"}, sort_keys=True, default=str)
 
 
 class _Refuse(Exception):
@@ -593,6 +609,40 @@ def _project_calibration(scenario: str, out: str | None, action: str) -> tuple[P
     return base_file, reads, root / "calibration"
 
 
+def _is_calibration(folder: Path) -> bool:
+    """Whether `folder` is a calibration folder drugsim wrote: a fit (fitted.toml), or predictions from
+    `drugsim predict` and their scores."""
+    if (folder / "fitted.toml").is_file():
+        return True
+    try:
+        with open(folder / "predictions.csv") as f:
+            header = f.readline()
+    except OSError:
+        return False
+    names = {p.name for p in folder.iterdir()}
+    return "fitted_sha256" in header and names <= {"predictions.csv", "scores.csv", "SCORES.md"}
+
+
+def _check_calibration_out(out: Path, action: str) -> None:
+    """Before any run: `out` is new, empty or a calibration folder drugsim wrote, and can be written. A folder of
+    the user's own is never written into (its predictions.csv or REPORT.md would be replaced)."""
+    if out.exists() and not out.is_dir():
+        raise _Refuse(f"--out {out}: exists and is not a folder")
+    if out.is_dir() and any(out.iterdir()) and not _is_calibration(out):
+        raise _Refuse(
+            f"--out {out}: holds files that are not a drugsim calibration (no fitted.toml or predictions from "
+            f"drugsim predict); {action} writes only into a new or empty folder or a calibration folder: choose "
+            "another --out"
+        )
+    where = out if out.is_dir() else next(p for p in out.absolute().parents if p.exists())
+    try:  # try it, as results folders do: permissions and read-only file systems show here, even for root
+        probe = where / f".drugsim-probe-{os.getpid()}"
+        probe.mkdir()
+        probe.rmdir()
+    except OSError as e:
+        raise _Refuse(f"--out {out}: cannot write there ({e.strerror or e})") from None
+
+
 def _calibration_file(folder: Path, name: str) -> Path:
     """A calibration file from the project's folder, or the library's copy if the project has none."""
     from drugsim.library import CALIBRATION_DIR
@@ -607,6 +657,7 @@ def _predict(args) -> int:
     from drugsim.scenario import ScenarioError, load_scenario
 
     base_file, calibration, out = _project_calibration(args.scenario, args.out, "predict")
+    _check_calibration_out(out, "predict")
     try:
         base = load_scenario(base_file)
         forecasts = read_forecasts(_calibration_file(calibration, "forecasts.csv"))
@@ -619,7 +670,16 @@ def _predict(args) -> int:
     t0 = time.perf_counter()
     with make_executor(args.workers, args.dask) as pool:
         table = predict(base, forecasts, draws, args.runs, pool, progress=_progress_bar("predict"))
-    path = write_predictions(out, table, runs=args.runs, draws=len(draws), calibration=calibration)
+    made = not out.exists()
+    try:
+        path = write_predictions(out, table, runs=args.runs, draws=len(draws), calibration=calibration)
+    except OSError as e:
+        if made and out.is_dir() and not any(out.iterdir()):
+            out.rmdir()  # the folder this command made for its file
+        print(
+            f"drugsim: {out}: could not write predictions.csv ({e.strerror or e}); nothing was written", file=sys.stderr
+        )
+        raise _Stop(1) from None
     if args.json:
         _print_json({"out": str(path), "predictions": table.to_dict(orient="records")})
         return 0
@@ -640,7 +700,7 @@ def _score(args) -> int:
         predictions_file = CALIBRATION_DIR / "predictions.csv"
     try:
         predictions = read_predictions(predictions_file)
-        published = read_published(Path(args.figures), set(predictions.index))
+        published = read_published(Path(args.figures), dict(zip(predictions.index, predictions["stat"], strict=True)))
     except FileNotFoundError as e:
         raise _Refuse(f"{e.filename}: no such file") from None
     except FiguresError as e:
@@ -683,7 +743,7 @@ def _add_targets(args) -> int:
     targets_file = calibration / "targets.csv"
     try:
         forecasts = read_forecasts(_calibration_file(calibration, "forecasts.csv"))
-        published = read_published(Path(args.figures), {f.id for f in forecasts})
+        published = read_published(Path(args.figures), {f.id: f.stat for f in forecasts})
         added = add_targets(targets_file, published, forecasts, args.use)
     except FileNotFoundError as e:
         raise _Refuse(f"{e.filename}: no such file") from None
@@ -709,6 +769,7 @@ def _calibrate(args) -> int:
     # --quick is a first try: it writes beside the user's work, never over the project's fit.
     out_arg = args.out or ("results/calibration-quick" if args.quick else None)
     base_file, calibration, out = _project_calibration(args.scenario, out_arg, "calibrate")
+    _check_calibration_out(out, "calibrate")
     try:
         base = load_scenario(base_file)
     except ScenarioError as e:
@@ -722,8 +783,11 @@ def _calibrate(args) -> int:
     t0 = time.perf_counter()
     with make_executor(settings.workers, args.dask) as pool:
         if args.report_only:
-            fitted = tomllib.loads((out / "fitted.toml").read_text())["parameters"]
-            draws = read_draws(out / "accepted_draws.csv")
+            try:
+                fitted = tomllib.loads((out / "fitted.toml").read_text())["parameters"]
+                draws = read_draws(out / "accepted_draws.csv")
+            except (OSError, ValueError, KeyError) as e:  # TOMLDecodeError is a ValueError
+                raise _Refuse(f"--report-only: {out} does not hold a readable fit ({type(e).__name__}: {e})") from None
             info_file = out / "fit_info.json"
             info = json.loads(info_file.read_text()) if info_file.exists() else {}
         else:
@@ -837,6 +901,11 @@ def _init(args) -> int:
     from drugsim.library import CALIBRATION_DIR, SCENARIO_DIR
 
     out = Path(args.folder)
+    if out.is_symlink():  # the new folder is renamed into place: a link would be replaced, not filled
+        print(
+            f"drugsim: {out} is a link (to {os.readlink(out)}); name a new folder; nothing was written", file=sys.stderr
+        )
+        return 2
     if out.exists() and (not out.is_dir() or any(out.iterdir())):
         print(
             f"drugsim: {out} exists and is not an empty folder; nothing was written (name a new folder)",
@@ -857,6 +926,11 @@ def _init(args) -> int:
         except BaseException:
             shutil.rmtree(tmp, ignore_errors=True)
             raise
+    except shutil.Error as e:  # copytree's list of (source, destination, reason), one per file it could not copy
+        problems = e.args[0] if e.args and isinstance(e.args[0], list) else [("", "", str(e))]
+        more = f" (and {len(problems) - 1} more files)" if len(problems) > 1 else ""
+        print(f"drugsim: cannot write {out}: {problems[0][2]}{more}; nothing was written", file=sys.stderr)
+        return 1
     except OSError as e:
         print(f"drugsim: cannot write {out}: {e.strerror or e}; nothing was written", file=sys.stderr)
         return 1
@@ -1056,6 +1130,10 @@ def main(argv: list[str] | None = None) -> int:
     from drugsim.ensemble import RunFailed, WorkerDied
 
     logging.basicConfig(level=logging.WARNING, format="drugsim: %(message)s")
+    # `kill` or a scheduler's stop: the same clean stop as Ctrl-C (the handler is put back when the command ends).
+    previous = (
+        signal.signal(signal.SIGTERM, _terminated) if threading.current_thread() is threading.main_thread() else None
+    )
     try:
         with contextlib.ExitStack() as args.stack:  # what a command holds (its results folder) until it ends
             return args.func(args)
@@ -1081,6 +1159,13 @@ def main(argv: list[str] | None = None) -> int:
         return 130
     except Exception as e:  # a bug: one line for the user, the detail in a log file
         return _bug(e)
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)
+
+
+def _terminated(signum, frame) -> None:
+    raise KeyboardInterrupt
 
 
 def _bug(e: Exception) -> int:

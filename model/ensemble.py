@@ -171,8 +171,7 @@ class RunStore:
     """Finished runs on disk (one .npy each, written atomically), so an ensemble can resume."""
 
     def __init__(self, folder: Path):
-        self.folder = Path(folder)
-        self.folder.mkdir(parents=True, exist_ok=True)
+        self.folder = Path(folder)  # made with the first finished run: a command that fails first leaves nothing
 
     def path(self, run: Run) -> Path:
         return self.folder / f"{run.key}.npy"
@@ -183,6 +182,7 @@ class RunStore:
     def save(self, run: Run, results: np.ndarray) -> None:
         tmp = self.folder / f".{run.key}.{uuid.uuid4().hex[:6]}.tmp"
         try:
+            self.folder.mkdir(parents=True, exist_ok=True)
             with open(tmp, "wb") as f:
                 np.save(f, results)
             os.replace(tmp, self.path(run))

@@ -119,6 +119,9 @@ PARAMETER_LIMITS: dict[str, Limit] = {
     "sharp_admissions_per_knife_offence": Limit(0, 1, "drawn as a share of knife offences: at most one admission each"),
     # The users' age profile is a normal density whose maturing-out hazard divides by the spread squared.
     "user_age_sd_years": Limit(1, 30, "an age spread of at least a year (the age profile divides by it)"),
+    # Beds are places, not groups: the same limit as the O2R lever's charity_beds and regular_beds settings.
+    "o2r_charity_beds": Limit(0, 30_000, "a place for every opiate and crack user in the West Midlands"),
+    "o2r_regular_beds": Limit(0, 30_000, "a place for every opiate and crack user in the West Midlands"),
     # Per worker, not per person: a referral every day of the year.
     "o2r_referrals_per_staff_year": Limit(0, 365, "a referral by each worker every day of the year"),
 }

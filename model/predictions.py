@@ -175,9 +175,11 @@ class Published:
     tolerance: float | None
 
 
-def read_published(path: Path, known: set[str]) -> list[Published]:
+def read_published(path: Path, known: dict[str, str] | set[str]) -> list[Published]:
     """Newly published figures: columns id, value, source (required), published (a date) and tolerance (optional).
-    Each id must be a registered forecast; values are finite numbers, not negative."""
+    Each id must be a registered forecast (`known`: their ids, or each id's statistic); values are finite numbers,
+    not negative, and at most 1 for a share."""
+    stats = known if isinstance(known, dict) else dict.fromkeys(known, "")
     out: list[Published] = []
     for line, row in _rows(path, ["id", "value", "source"]):
         where = f"{path}, line {line}"
@@ -187,7 +189,12 @@ def read_published(path: Path, known: set[str]) -> list[Published]:
             raise FiguresError(f"{where}: id {fid!r} is not a registered forecast; did you mean {', '.join(near)}?")
         if any(p.id == fid for p in out):
             raise FiguresError(f"{where}: id {fid!r} is given twice")
-        value = _number(row["value"], f"{where}: value", low=0.0)
+        value = _number(
+            row["value"],
+            f"{where}: value",
+            low=0.0,
+            high=1.0 if stats[fid] == "share" else math.inf,
+        )
         source = row["source"].strip()
         if not source:
             raise FiguresError(f"{where}: source is empty: give the report and paragraph the figure comes from")

@@ -143,6 +143,7 @@ KNOWN_FILES = {
     "ranking.csv",
     "design.csv",
     "summary.md",
+    *(f"{chart}.{kind}" for chart in ("tornado", "morris", "sobol") for kind in ("png", "svg")),
 }
 
 
@@ -155,17 +156,22 @@ def written_by_drugsim(out: Path) -> tuple[bool, list[str]]:
         return False, sorted(p.name for p in out.iterdir())[:10]
     if not isinstance(meta, dict) or meta.get("model") != "drugsim":
         return False, ["manifest.json (not a drugsim manifest)"]
+    # Folders written before manifests listed their files: only the names drugsim writes (a user's own picture in
+    # one is theirs, whatever its extension).
     ours = set(meta.get("written") or KNOWN_FILES) | {"manifest.json"}
-    legacy = {p.name for p in out.glob("*.png")} | {p.name for p in out.glob("*.svg")}
-    others = sorted(p.name for p in out.iterdir() if p.name not in ours and ("written" in meta or p.name not in legacy))
+    others = sorted(p.name for p in out.iterdir() if p.name not in ours)
     return not others, others[:10]
 
 
 def check_writable(out: Path, overwrite: bool) -> None:
     """Refuse early (before any run) if `out` cannot be (re)written. `--overwrite` replaces only a results folder
     that drugsim wrote, holding nothing else: a user's own folder or file is never removed."""
+    if out.is_symlink():  # results replace the folder: a link would be replaced, not what it points to
+        raise ResultsError(f"{out}: is a link (to {os.readlink(out)}); give the folder itself as --out")
     if out.exists() and not out.is_dir():
         raise ResultsError(f"{out}: exists and is not a folder")
+    if out.is_dir() and not os.access(out, os.W_OK):
+        raise ResultsError(f"{out}: is read-only; drugsim does not replace a folder it may not write")
     if out.exists() and any(out.iterdir()):
         if not overwrite:
             raise ResultsError(f"{out}: already holds results; choose another --out or pass --overwrite")

@@ -131,6 +131,8 @@ def _parse(text: str, where: str) -> dict[str, Any]:
         raw = tomllib.loads(text)
     except tomllib.TOMLDecodeError as e:
         raise ScenarioError(f"{where}: not valid TOML: {e}") from None
+    except ValueError as e:  # Python refuses to read an integer of thousands of digits
+        raise ScenarioError(f"{where}: a number too long to read ({str(e).split(';')[0]})") from None
     except RecursionError:
         raise ScenarioError(f"{where}: tables or lists nested too deeply (at most {MAX_DEPTH} levels)") from None
     try:
@@ -330,6 +332,12 @@ def resolve(raw: dict[str, Any], where: str = "<scenario>", files=None) -> Resol
         interventions[name] = cfg
     if not errors and (problem := people_problem(params)):
         errors.append(f"{where}: parameters: {problem}")
+    ethnic = sum(params[f"ocu_eth_{e}"] for e in ("white", "asian", "black"))
+    if ethnic > 1 + 1e-9:  # possible in a PSA draw too, so rescaled rather than refused, and said
+        warnings.append(
+            f"{where}: parameters: ocu_eth_white + ocu_eth_asian + ocu_eth_black = {ethnic:g}, more than 1: the "
+            "shares are rescaled to add to 1, with none in the mixed/other group"
+        )
     if not errors:  # checks across settings and the resolved parameters
         for name, cfg in interventions.items():
             errors += [f"{where}: interventions.{name}: {msg}" for msg in REGISTRY[name].problems(cfg, params)]

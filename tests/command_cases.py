@@ -15,6 +15,8 @@ def setup(folder: Path) -> None:
     (folder / "late.toml").write_text('[scenario]\nname = "late"\nextends = "baseline"\nstart = 2026-01-01\n')
     (folder / "short.toml").write_text('[scenario]\nname = "short"\nextends = "baseline"\nend = 2027-12-31\n')
     (folder / "file.txt").write_text("not a folder")
+    (folder / "link").symlink_to(folder / "documents")
+    (folder / "share.csv").write_text('id,value,source\ndivert_engagement_2025,1.5,"a report, para 1"\n')
 
 
 #: (class of mistake, what is wrong, the command's arguments, a phrase the message must contain)
@@ -28,6 +30,14 @@ CASES = [
     ("data loss", "a results folder that already exists", "run baseline --out {dir}/documents", "already holds"),
     ("data loss", "init into a folder that is not empty", "init {dir}/documents", "not an empty folder"),
     ("data loss", "init onto a file", "init {dir}/file.txt", "not an empty folder"),
+    ("data loss", "results into a link to a folder", "run baseline --out {dir}/link", "is a link"),
+    ("data loss", "init into a link to a folder", "init {dir}/link", "is a link"),
+    (
+        "data loss",
+        "predictions into a user's folder",
+        "predict --runs 1 --out {dir}/documents",
+        "not a drugsim calibration",
+    ),
     (
         "looks valid but is not",
         "a period after the simulated years",
@@ -157,6 +167,7 @@ CASES = [
     ("ordinary mistakes", "a folder given as a scenario", "run {dir}/documents", "not a regular file"),
     ("ordinary mistakes", "a pack of a folder compare did not write", "brief {dir}/documents", "no manifest.json"),
     ("ordinary mistakes", "a pack of a folder that does not exist", "brief {dir}/nowhere", "no such results folder"),
+    ("ordinary mistakes", "a published share above one", "score {dir}/share.csv", "at most 1"),
     ("ordinary mistakes", "a report without a fit", "calibrate --report-only --out {dir}/missing", "no fitted.toml"),
     (
         "ordinary mistakes",

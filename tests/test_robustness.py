@@ -10,6 +10,7 @@ import json
 import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -49,6 +50,99 @@ def test_overwrite_replaces_drugsims_own_results(tmp_path):
     assert json.loads((out / "manifest.json").read_text())["written"] == ["comparison.csv", "manifest.json"]
     write_results(out, None, _meta(), overwrite=True, extra={"comparison.csv": "new\n"})
     assert (out / "comparison.csv").read_text() == "new\n"
+
+
+def test_a_users_picture_in_an_older_results_folder_is_not_removed(tmp_path):
+    """A folder written before manifests listed their files: only the names drugsim writes are its own."""
+    out = tmp_path / "r"
+    out.mkdir()
+    (out / "manifest.json").write_text(json.dumps(_meta()))
+    (out / "results.parquet").write_bytes(b"old")
+    (out / "holiday.png").write_bytes(b"a picture")
+    with pytest.raises(ResultsError, match="holiday.png"):
+        write_results(out, None, _meta(), overwrite=True)
+    assert (out / "holiday.png").read_bytes() == b"a picture"
+
+
+def test_a_link_or_a_read_only_folder_is_never_replaced(tmp_path):
+    target = tmp_path / "elsewhere"
+    target.mkdir()
+    link = tmp_path / "link"
+    link.symlink_to(target)
+    with pytest.raises(ResultsError, match="is a link"):
+        write_results(link, None, _meta())
+    assert link.is_symlink() and not list(tmp_path.glob(".link.*"))
+    locked = tmp_path / "locked"
+    locked.mkdir()
+    locked.chmod(0o555)
+    try:
+        if os.access(locked, os.W_OK):
+            pytest.skip("running as a user who may write anywhere (root)")
+        with pytest.raises(ResultsError, match="read-only"):
+            write_results(locked, None, _meta())
+    finally:
+        locked.chmod(0o755)
+
+
+def test_calibration_commands_never_write_into_a_users_folder(tmp_path, capsys):
+    """predict and calibrate write files by name (predictions.csv, REPORT.md): into a folder of the user's own they
+    would replace the user's, so they are refused before any run."""
+    mine = tmp_path / "mine"
+    mine.mkdir()
+    (mine / "predictions.csv").write_text("my own forecasts")
+    (mine / "REPORT.md").write_text("my report")
+    assert main(["predict", "--runs", "1", "--out", str(mine), "-q"]) == 2
+    assert main(["calibrate", "--quick", "--trials", "1", "--out", str(mine)]) == 2
+    assert "not a drugsim calibration" in capsys.readouterr().err
+    assert (mine / "predictions.csv").read_text() == "my own forecasts" and (
+        mine / "REPORT.md"
+    ).read_text() == "my report"
+
+
+def test_a_fit_that_cannot_be_read_is_refused_in_one_line(tmp_path, capsys):
+    (tmp_path / "fitted.toml").write_text("this is = = not toml")
+    assert main(["calibrate", "--report-only", "--workers", "1", "--out", str(tmp_path)]) == 2
+    err = capsys.readouterr().err
+    assert "does not hold a readable fit" in err and "internal error" not in err
+
+
+def test_a_number_too_long_to_read_is_refused_as_such():
+    with pytest.raises(ScenarioError, match="a number too long to read"):
+        parse_scenario('[scenario]\nname = "x"\n[parameters]\nocg_count = ' + "9" * 5000 + "\n")
+
+
+def test_impossible_ethnic_shares_are_said():
+    s = parse_scenario(
+        '[scenario]\nname = "x"\nextends = "baseline"\n[parameters]\nocu_eth_white = 0.85\nocu_eth_asian = 0.2\n'
+        "ocu_eth_black = 0.15\n"
+    )
+    assert any("more than 1" in w and "rescaled" in w for w in s.warnings)
+
+
+def test_the_same_settings_under_another_name_are_said(capsys):
+    from drugsim.cli import _check_comparable
+
+    baseline, ends = load_scenario("baseline"), load_scenario("cltf_ends_2026")
+    _check_comparable([baseline, ends], "2026-01-01", "2030-12-31")
+    assert "cltf_ends_2026 has the same parameters and settings as baseline" in capsys.readouterr().err
+    _check_comparable([baseline, load_scenario("hat_pilot")], "2026-01-01", "2030-12-31")
+    assert capsys.readouterr().err == ""
+
+
+def test_sigterm_stops_a_command_as_ctrl_c_does(tmp_path):
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "drugsim.cli", "run", "baseline", "--seeds", "2", "-q", "--out", str(tmp_path / "r")],
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    deadline = time.monotonic() + 120
+    while not (tmp_path / ".r.lock").exists() and time.monotonic() < deadline:  # the command holds its folder
+        time.sleep(0.1)
+    time.sleep(1)  # into the runs
+    proc.terminate()
+    err = proc.communicate(timeout=60)[1]
+    assert proc.returncode == 130 and "interrupted; nothing was written" in err and "Traceback" not in err
+    assert sorted(p.name for p in tmp_path.iterdir()) == []  # no lock, no half-written folder
 
 
 def test_a_folder_whose_manifest_is_not_drugsims_is_not_replaced(tmp_path):
