@@ -73,7 +73,8 @@ def test_two_scenario_comparison_then_briefing_pack(browser_page, tmp_path):
     expect(cards).to_have_count(8)  # four outcomes, four money cards
     expect(cards.first).to_contain_text("Drug deaths")
     assert re.search(r"[+-]?[\d,]+", cards.first.get_by_test_id("stMetricValue").inner_text())
-    expect(page.get_by_text("(90%)").first).to_be_visible()
+    expect(page.get_by_text("90% prediction interval").first).to_be_visible()
+    assert re.search(r"[\d.,]+ to [+-]?[£\d.,]+", cards.first.get_by_test_id("stMetricDelta").inner_text())
     images = page.get_by_test_id("stImage")
     expect(images.first).to_be_visible()
     assert images.count() >= 1

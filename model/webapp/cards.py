@@ -22,6 +22,13 @@ from drugsim.webapp.labels import fmt, label, lower_is_better, money, unit
 
 #: Outcome cards, in order: counts from the comparison table.
 OUTCOME_CARDS = ("drug_deaths", "acquisitive_crimes", "active_county_lines", "criminal_records")
+#: Card titles short enough not to be cut off in a four-card row on a laptop; the help says what each one counts.
+CARD_TITLES = {
+    "drug_deaths": "Drug deaths",
+    "acquisitive_crimes": "Acquisitive crimes",
+    "active_county_lines": "County lines (average)",
+    "criminal_records": "Criminal records",
+}
 
 #: Money cards, in order: key -> (title, the appraisal columns summed per run, what it is).
 MONEY_CARDS = {
@@ -32,13 +39,13 @@ MONEY_CARDS = {
         "(negative: it costs cash).",
     ),
     "public": (
-        "Public sector, cash and capacity freed",
+        "Public sector value",
         ("public:npv",),
         "Cash, plus police, court and NHS capacity freed (or used) and the public share of the costs of crime, "
         "violence and exploitation. Capacity freed is time, not money that returns to budgets.",
     ),
     "lives_health": (
-        "Lives and health, valued (not cash)",
+        "Lives and health, valued",
         ("societal:lives", "societal:quality_of_life"),
         "Drug deaths averted and time in treatment rather than using, valued at the Green Book's value of a QALY. "
         "No budget receives this money.",
@@ -129,8 +136,8 @@ def cards(c, scenario: str) -> list[Card]:
         out.append(
             _card(
                 outcome,
-                label(outcome),
-                f"Difference from {c.base.name} over the period.",
+                CARD_TITLES[outcome],
+                f"{label(outcome)}: the difference from {c.base.name} over the period.",
                 r.diff_mean,
                 r.diff_low,
                 r.diff_high,

@@ -167,10 +167,10 @@ for s in c.others:
             col.metric(
                 card.title,
                 card.value,
-                delta=card.interval,
+                delta=card.interval.removesuffix(" (90%)"),  # the page says the intervals are 90%; it fits
                 delta_color=card.colour,
                 delta_arrow="off" if card.noise else "auto",
-                help=f"{card.what} {s.name} against {c.base.name}, {start} to {end}.",
+                help=f"{card.what} {s.name} against {c.base.name}, {start} to {end}; below it, the 90% interval.",
                 border=True,
             )
             col.caption(plain(" ".join(x for x in (card.chance, card.note, card.trust) if x)))
