@@ -96,3 +96,23 @@ def table_downloads(table: pd.DataFrame, stem: str, key: str) -> None:
         on_click="ignore",
         icon=":material/table:",
     )
+
+
+def stop_control(col, prefix: str, what: str, again: str, go: bool) -> None:
+    """A Stop button in `col`, and after a stop how many runs were kept. Pressing it reruns the page, which
+    interrupts the running script at its next progress report (queued runs are cancelled, finished ones kept); the
+    page sets `{prefix}_running` while it runs and `{prefix}_done` as runs finish."""
+    col.button(
+        "Stop",
+        key=f"{prefix}_stop",
+        icon=":material/stop:",
+        help=f"Stop {what} that is running; finished runs are kept.",
+    )
+    if st.session_state.get(f"{prefix}_running") and not go:
+        done = st.session_state.get(f"{prefix}_done", 0)
+        st.warning(
+            f"Stopped: {done} run(s) finished and are kept. Press **{again}** to do only the rest."
+            if done
+            else f"Stopped before any run finished. Press **{again}** to start again."
+        )
+        st.session_state[f"{prefix}_running"] = False

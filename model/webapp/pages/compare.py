@@ -18,7 +18,7 @@ from drugsim.webapp.cards import cards
 from drugsim.webapp.export import appraisal_table, economics_table, headline_table
 from drugsim.webapp.labels import label
 from drugsim.webapp.runs import prepare, run_comparison
-from drugsim.webapp.widgets import chart, forget_charts, plain, problem, table_downloads
+from drugsim.webapp.widgets import chart, forget_charts, plain, problem, stop_control, table_downloads
 
 st.title("Compare scenarios")
 st.markdown(
@@ -84,18 +84,7 @@ settings = (base, tuple(others), period, int(n_runs), bool(use_draws), tuple(sor
 b1, b2, _ = st.columns([1.3, 0.8, 3])
 go = b1.button("Run comparison", type="primary", key="cmp_run", disabled=not others, icon=":material/play_arrow:")
 go = go or bool(example)
-b2.button(
-    "Stop", key="cmp_stop", icon=":material/stop:", help="Stop a comparison that is running; finished runs are kept."
-)
-
-if st.session_state.get("cmp_running") and not go:
-    done = st.session_state.get("cmp_done", 0)
-    st.warning(
-        f"Stopped: {done} run(s) finished and are kept. Press **Run comparison** to do only the rest."
-        if done
-        else "Stopped before any run finished. Press **Run comparison** to start again."
-    )
-    st.session_state["cmp_running"] = False
+stop_control(b2, "cmp", "a comparison", "Run comparison", go)
 
 if go:
     try:

@@ -15,7 +15,7 @@ from drugsim.sensitivity import Outcome, default_n, n_runs, run, summary
 from drugsim.webapp import charts, state
 from drugsim.webapp.labels import depends_on, label
 from drugsim.webapp.runs import RunCache
-from drugsim.webapp.widgets import chart, table_downloads
+from drugsim.webapp.widgets import chart, stop_control, table_downloads
 
 #: Seconds per full-scale run on one core, for the estimate before this machine has measured any (on the 2-core
 #: development machine in 0.5.0: 35 runs a minute in one process, benchmarks/bench_ensemble.py). Once a
@@ -73,18 +73,7 @@ st.caption(
 )
 b1, b2, _ = st.columns([2, 0.8, 2.5])
 go = b1.button("Find the assumptions that matter", type="primary", key="sens_run", disabled=not names)
-b2.button(
-    "Stop", key="sens_stop", icon=":material/stop:", help="Stop an analysis that is running; finished runs are kept."
-)
-
-if st.session_state.get("sens_running") and not go:
-    done = st.session_state.get("sens_done", 0)
-    st.warning(
-        f"Stopped: {done} run(s) finished and are kept. Press **Find the assumptions that matter** to do only the rest."
-        if done
-        else "Stopped before any run finished."
-    )
-    st.session_state["sens_running"] = False
+stop_control(b2, "sens", "an analysis", "Find the assumptions that matter", go)
 
 key = (outcome, target, method, tuple(names), c.period, tuple(s.resolved_sha256 for s in c.scenarios))
 if go:
