@@ -106,7 +106,9 @@ def execute(run: Run, draw: dict[str, float] | None, reduce: Callable | None = N
 
 def _exit_with_parent() -> None:
     """Worker initializer: on Linux, have the kernel end this worker if the process that started it dies, so a
-    command killed outright (kill -9) leaves no workers running on."""
+    command killed outright (kill -9) leaves no workers running on. A forked worker inherits the command's own
+    SIGTERM handler (a clean stop for the command); a worker must simply end, so it gets the default back."""
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
     if sys.platform.startswith("linux"):
         try:
             ctypes.CDLL(None).prctl(1, signal.SIGTERM)  # 1 = PR_SET_PDEATHSIG

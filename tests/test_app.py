@@ -14,7 +14,7 @@ from streamlit.testing.v1 import AppTest
 from drugsim.calendar import WEEKS_PER_YEAR
 from drugsim.targets import CALIBRATION_DIR
 from drugsim.webapp import trust
-from drugsim.webapp.cards import MONEY_CARDS, OUTCOME_CARDS
+from drugsim.webapp.cards import CARD_TITLES, MONEY_CARDS, OUTCOME_CARDS
 from drugsim.webapp.labels import label
 
 # Full-scale runs, ensembles or the app: the whole suite runs these; the quick tier (-m 'not slow') does not.
@@ -106,7 +106,7 @@ def test_no_scenario_chosen_disables_the_run_button():
 
 def test_comparison_shows_headline_cards_with_intervals(compared):
     labels = [m.label for m in compared.metric]
-    assert labels == [label(o) for o in OUTCOME_CARDS] + [title for title, _, _ in MONEY_CARDS.values()]
+    assert labels == [CARD_TITLES[o] for o in OUTCOME_CARDS] + [title for title, _, _ in MONEY_CARDS.values()]
     for m in compared.metric:
         assert m.value.replace(",", "").replace("£", "").lstrip("+-")[0].isdigit(), m.value
     c = compared.session_state["comparison"]
