@@ -349,14 +349,14 @@ def _brief(args) -> int:
     results = Path(args.results)
     out = Path(args.out) if args.out else results.with_name(results.name + "_briefing")
     try:
-        check(results)
+        checked = check(results)
     except BriefError as e:
         raise _Refuse(str(e)) from None
     _claim(args, out)
     t0 = time.perf_counter()
     try:
         # The app's cache of finished runs: a pack of a comparison the app has made, or made before, is quick.
-        c = rebuild(results, RunCache(folder=disk_folder()), _progress_bar("runs"), args.workers)
+        c = rebuild(results, RunCache(folder=disk_folder()), _progress_bar("runs"), args.workers, checked)
     except BriefError as e:
         raise _Refuse(str(e)) from None
     except KeyboardInterrupt:
@@ -634,11 +634,10 @@ def _check_calibration_out(out: Path, action: str) -> None:
             f"drugsim predict); {action} writes only into a new or empty folder or a calibration folder: choose "
             "another --out"
         )
-    where = out if out.is_dir() else next(p for p in out.absolute().parents if p.exists())
-    try:  # try it, as results folders do: permissions and read-only file systems show here, even for root
-        probe = where / f".drugsim-probe-{os.getpid()}"
-        probe.mkdir()
-        probe.rmdir()
+    from drugsim.results import probe_writable
+
+    try:
+        probe_writable(out if out.is_dir() else next(p for p in out.absolute().parents if p.exists()))
     except OSError as e:
         raise _Refuse(f"--out {out}: cannot write there ({e.strerror or e})") from None
 

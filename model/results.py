@@ -184,12 +184,17 @@ def check_writable(out: Path, overwrite: bool) -> None:
     parent = out.parent if out.parent != Path("") else Path(".")
     try:
         parent.mkdir(parents=True, exist_ok=True)
-        # Try it: permissions, read-only file systems and special folders all show here, even for root.
-        probe = parent / f".{out.name}.probe-{uuid.uuid4().hex[:8]}"
-        probe.mkdir()
-        probe.rmdir()
+        probe_writable(parent)
     except OSError as e:
         raise ResultsError(f"{parent}: cannot write results here ({e.strerror or e})") from None
+
+
+def probe_writable(folder: Path) -> None:
+    """Make and remove a folder in `folder` (OSError if that fails): permissions, read-only file systems and
+    special folders all show here, even for root, which os.access does not."""
+    probe = folder / f".drugsim-probe-{uuid.uuid4().hex[:8]}"
+    probe.mkdir()
+    probe.rmdir()
 
 
 @contextmanager

@@ -132,9 +132,11 @@ def rebuild(
     cache: RunCache,
     progress: Callable[[int, int], None] | None = None,
     workers: int | None = None,
+    checked: dict | None = None,
 ) -> Comparison:
-    """The comparison a `drugsim compare` results folder holds, its runs made again (or read from `cache`)."""
-    r = check(folder)
+    """The comparison a `drugsim compare` results folder holds, its runs made again (or read from `cache`);
+    `checked` is what `check(folder)` returned, if the caller has it."""
+    r = checked or check(folder)
     design = r["design"]
     c = run_comparison(
         r["scenarios"], r["runs"], r["period"], cache, design is not None, r["values"], progress, workers, design
