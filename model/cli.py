@@ -62,9 +62,9 @@ def _print_json(data) -> None:
 
 #: The optional libraries behind each extra (`pip install 'drugsim[EXTRA]'`), by import name.
 EXTRAS = {
-    "app": ("streamlit", "openpyxl", "pptx", "matplotlib", "SALib"),
+    "app": ("streamlit", "openpyxl", "pptx", "matplotlib", "altair", "vl_convert", "SALib"),
     "calibrate": ("optuna", "cmaes", "matplotlib"),
-    "sensitivity": ("SALib", "matplotlib"),
+    "sensitivity": ("SALib", "altair", "vl_convert"),
     "cluster": ("distributed",),
 }
 
@@ -837,9 +837,8 @@ def _sensitivity(args) -> int:
     except KeyboardInterrupt:
         return _interrupted(store)
     wall = time.perf_counter() - t0
-    fig = charts.sensitivity(r.method, r.table, r.ranked, r.outcome_text)
-    chart = {"png": charts.to_bytes(fig, "png"), "svg": charts.to_bytes(fig, "svg")}
-    charts.close(fig)
+    drawn = charts.sensitivity(r.method, r.table, r.ranked, r.outcome_text)
+    chart = {fmt: charts.to_bytes(drawn, fmt) for fmt in ("png", "svg")}
     name = {"oat": "tornado", "morris": "morris", "sobol": "sobol"}[r.method]
     points = pd.DataFrame(r.X, columns=r.names).assign(**{f"outcome_seed{s}": r.Y[:, i] for i, s in enumerate(seeds)})
     meta = manifest(scenario, seeds, wall, len(points))

@@ -1,6 +1,8 @@
 """End to end in a real browser: `streamlit run app.py` on 127.0.0.1, driven by Playwright in the system's headless
-Chromium. A two-scenario comparison runs, its numbers and charts appear, a bad upload is explained, and the
-briefing pack downloads and opens.
+Chromium. The journeys a policy officer takes: a first visit and an example question; a two-scenario comparison whose
+numbers and interactive charts appear and whose briefing pack downloads and opens; a scenario built on the page and
+compared; an assumption edited, compared, and the comparison reproduced from the command the Export page gives; a
+bad upload explained.
 
 Needs Chromium (Debian/Ubuntu: `apt-get install chromium`; `.ci/run` installs it).
 """
@@ -75,11 +77,15 @@ def test_two_scenario_comparison_then_briefing_pack(browser_page, tmp_path):
     assert re.search(r"[+-]?[\d,]+", cards.first.get_by_test_id("stMetricValue").inner_text())
     expect(page.get_by_text("90% prediction interval").first).to_be_visible()
     assert re.search(r"[\d.,]+ to [+-]?[£\d.,]+", cards.first.get_by_test_id("stMetricDelta").inner_text())
-    images = page.get_by_test_id("stImage")
-    expect(images.first).to_be_visible()
-    assert images.count() >= 1
-    box = images.first.locator("img").bounding_box()
+    drawn = page.get_by_test_id("stVegaLiteChart")
+    expect(drawn.first).to_be_visible()
+    box = drawn.first.bounding_box()
     assert box and box["width"] > 300 and box["height"] > 100
+    # The chart is interactive: pointing at it shows the numbers at that date.
+    drawn.first.hover(position={"x": box["width"] * 0.6, "y": box["height"] * 0.5})
+    tooltip = page.locator("#vg-tooltip-element")
+    expect(tooltip).to_be_visible()
+    expect(tooltip).to_contain_text("mean of runs")
 
     # The briefing pack downloads and opens.
     page.get_by_role("link", name="Export").click()
@@ -129,3 +135,95 @@ def test_bad_upload_is_explained_in_the_browser(browser_page, tmp_path):
     expect(alert).to_be_visible()
     # The refusal quotes the file as plain text (a code block), never as Markdown.
     expect(page.get_by_test_id("stCode").last).to_contain_text("narnia")
+
+
+def _compare(page, others: list[str], runs: int = 2) -> None:
+    """On the Compare page: the base `baseline`, exactly `others` to compare with it, `runs` runs each; then run."""
+    page.get_by_role("link", name="Compare scenarios").click()
+    expect(page.get_by_role("heading", name="Compare scenarios")).to_be_visible()
+    picker = page.get_by_role("combobox", name=re.compile("Scenarios to compare with it"))
+    picker.click()
+    for _ in range(8):  # empty the choice (Backspace removes the last chosen scenario)
+        picker.press("Backspace")
+    for name in others:
+        picker.fill(name)
+        page.get_by_role("option", name=re.compile(f"^{name}")).first.click()
+    picker.press("Escape")
+    box = page.get_by_role("spinbutton", name="Runs per scenario")
+    box.fill(str(runs))
+    box.press("Enter")
+    expect(box).to_have_value(str(runs))
+    page.get_by_role("button", name="Run comparison").click()
+    expect(page.get_by_test_id("stMetric")).to_have_count(4 * 2 * len(others))
+
+
+def test_a_scenario_built_on_the_page_is_compared(browser_page):
+    """Build: start from the baseline, turn take-home naloxone on, name it, add it; Compare: it is in the list and
+    its comparison shows its own headlines."""
+    url, page = browser_page
+    page.get_by_role("link", name="Build a scenario").click()
+    expect(page.get_by_role("heading", name="Build a scenario")).to_be_visible()
+    lever = page.get_by_test_id("stExpander").filter(has_text="naloxone take home")
+    lever.get_by_text("naloxone take home").first.click()
+    enabled = lever.get_by_role("checkbox", name="Enabled")
+    expect(enabled).not_to_be_checked()
+    lever.get_by_test_id("stCheckbox").filter(has_text="Enabled").first.click()
+    expect(enabled).to_be_checked()
+    name = page.get_by_role("textbox", name="Name (letters, digits, underscores)")
+    name.fill("summit_kits")
+    name.press("Enter")
+    page.get_by_role("button", name="Add to my scenarios").click()
+    expect(page.get_by_text("summit_kits is now in the Compare page's list")).to_be_visible()
+
+    _compare(page, ["summit_kits"])
+    expect(page.get_by_text("summit_kits").first).to_be_visible()
+    cards = page.get_by_test_id("stMetric")
+    expect(cards.filter(has_text="Lives and health")).to_have_count(1)
+    # Take-home kits save lives: the deaths card is a fall (its value starts with a minus sign).
+    deaths = cards.filter(has_text="Drug deaths").get_by_test_id("stMetricValue")
+    assert deaths.inner_text().strip().startswith(("-", "−")), deaths.inner_text()
+
+
+def test_an_edited_assumption_is_shown_and_the_export_s_command_reproduces_it(browser_page, tmp_path):
+    """Assumptions: set a value for the session; Compare: the results say they use it; Export: the command shown
+    reproduces the page's numbers when run (the edited value goes in as --set)."""
+    import shlex
+    import subprocess
+    import sys
+
+    import pandas as pd
+
+    from drugsim.scenario import load_scenario
+
+    url, page = browser_page
+    page.get_by_role("link", name="Assumptions", exact=True).click()
+    expect(page.get_by_role("heading", name="Assumptions")).to_be_visible()
+    chooser = page.get_by_role("combobox", name=re.compile("^Parameter"))
+    chooser.click()
+    chooser.fill("overdose_rate_per_year")
+    page.get_by_role("option", name="overdose_rate_per_year").click()
+    value = page.get_by_role("spinbutton", name=re.compile(r"^Value"))
+    now = load_scenario("baseline").params["overdose_rate_per_year"]
+    expect(value).to_have_value(f"{now:g}")  # the page has rerun for the parameter chosen
+    value.fill("0.05")
+    value.press("Enter")
+    expect(value).to_have_value("0.05")
+    page.get_by_role("button", name="Use for this session").click()
+    expect(page.get_by_text("for this session. Run a comparison to see its effect.")).to_be_visible()
+
+    _compare(page, ["hat_pilot"])
+    expect(page.get_by_text("These results use assumptions edited for this session")).to_be_visible()
+    expect(page.get_by_text("overdose_rate_per_year = 0.05").first).to_be_visible()
+    shown = page.get_by_test_id("stMetric").filter(has_text="Drug deaths").get_by_test_id("stMetricValue").inner_text()
+
+    page.get_by_role("link", name="Export").click()
+    expect(page.get_by_role("heading", name="Reproduce from the command line")).to_be_visible()
+    command = page.get_by_test_id("stCode").filter(has_text="drugsim compare").inner_text().strip()
+    assert "--set overdose_rate_per_year=0.05" in command and "hat_pilot" in command
+    argv = shlex.split(command)
+    out = tmp_path / "again"
+    argv[argv.index("--out") + 1] = str(out)
+    subprocess.run([sys.executable, "-m", "drugsim.cli", *argv[1:], "-q"], check=True, cwd=tmp_path, timeout=600)
+    table = pd.read_csv(out / "comparison.csv")
+    again = table[(table.scenario == "hat_pilot") & (table.outcome == "drug_deaths")].diff_mean.iloc[0]
+    assert float(shown.replace(",", "").replace("−", "-")) == pytest.approx(again, abs=0.5)  # the card rounds

@@ -1,4 +1,5 @@
-"""Charts that do not mislead: counts start at zero, and the base stays visible under the options."""
+"""Charts that do not mislead: counts start at zero, the base stays visible under the options, every map credits
+its boundaries, and what the app shows is what is exported (one Vega-Lite specification, rendered for the pack)."""
 
 from __future__ import annotations
 
@@ -19,25 +20,53 @@ def series(offset: float) -> pd.DataFrame:
     return pd.concat(rows)
 
 
+def layers(spec: dict) -> list[dict]:
+    """The spec's layers, flattened."""
+    out = []
+    for layer in spec.get("layer", []):
+        out += layers(layer) if "layer" in layer else [layer]
+    return out
+
+
+def mark(layer: dict) -> str:
+    m = layer["mark"]
+    return m if isinstance(m, str) else m["type"]
+
+
 def test_a_small_change_is_drawn_on_an_axis_from_zero():
-    fig = charts.timeseries(series(-10_000), "acquisitive_crimes", ("2026-01-01", "2030-12-31"), 10)
-    ax = fig.axes[0]
-    assert ax.get_ylim()[0] == 0  # a 0.4% change must not fill the chart
-    charts.close(fig)
+    spec = charts.timeseries(series(-10_000), "acquisitive_crimes", ("2026-01-01", "2030-12-31"), 10).to_dict()
+    lines = [layer for layer in layers(spec) if mark(layer) == "line"]
+    assert lines and all(layer["encoding"]["y"]["scale"]["zero"] is True for layer in lines)  # 0.4% stays small
 
 
 def test_the_base_is_drawn_on_top_dashed_and_named():
-    fig = charts.timeseries(series(0.0), "drug_deaths", ("2026-01-01", "2030-12-31"), 10)
-    ax = fig.axes[0]
-    lines = {line.get_label(): line for line in ax.get_lines()}
-    base, option = lines["baseline (base)"], lines["option"]
-    assert base.get_zorder() > option.get_zorder() and base.get_linestyle() == "--"
-    title = ax.get_title(loc="left")
+    chart = charts.timeseries(series(0.0), "drug_deaths", ("2026-01-01", "2030-12-31"), 10)
+    spec = chart.to_dict()
+    lines = [layer for layer in layers(spec) if mark(layer) == "line"]
+    filters = [str(layer["transform"][0]["filter"]) for layer in lines]
+    # The options' lines first, then the base's, dashed: drawn last, so on top.
+    assert "!=" in filters[0] and "==" in filters[1] and "baseline (base)" in filters[1]
+    assert lines[1]["mark"]["strokeDash"] and "strokeDash" not in lines[0]["mark"]
+    colours = lines[0]["encoding"]["color"]["scale"]
+    assert colours["domain"][0] == "baseline (base)" and colours["range"][0] == charts.BASE
+    title = charts.title_of(chart)
     assert "against baseline" in title and "option" in title
-    charts.close(fig)
+    assert "mean of 10 paired runs" in " ".join(spec["title"]["subtitle"])
 
 
-def test_the_map_shows_every_area_hatches_noise_and_credits_the_boundaries():
+def test_charts_are_interactive_on_screen():
+    spec = charts.timeseries(series(0.0), "drug_deaths", ("2026-01-01", "2030-12-31"), 10).to_dict()
+    params = {p["name"]: p for p in spec.get("params", [])}
+    params |= {p["name"]: p for layer in layers(spec) for p in layer.get("params", [])}
+    selects = [p["select"] for p in params.values()]
+    assert any(p.get("bind") == "legend" for p in params.values())  # a legend entry picks a scenario out
+    assert any(isinstance(s, dict) and s.get("nearest") for s in selects)  # pointing shows the numbers
+    assert any(p.get("bind") == "scales" for p in params.values())  # zoom and pan along time
+    tips = [layer["encoding"]["tooltip"] for layer in layers(spec) if "tooltip" in layer.get("encoding", {})]
+    assert tips and {"mean", "low", "high"} <= {t["field"] for t in tips[0]}
+
+
+def test_the_map_shows_every_area_marks_noise_and_credits_the_boundaries():
     from drugsim.parameters import AREAS
 
     rows = [
@@ -47,13 +76,22 @@ def test_the_map_shows_every_area_hatches_noise_and_credits_the_boundaries():
     ]
     frame = pd.DataFrame(rows)
     frame.loc[frame.scenario == "baseline", ["diff_mean", "diff_low", "diff_high"]] = 0.0
-    fig = charts.area_map(frame, "drug_deaths", ("2026-01-01", "2030-12-31"), "option")
-    ax = fig.axes[0]
-    shapes = list(ax.patches)
+    spec = charts.area_map(frame, "drug_deaths", ("2026-01-01", "2030-12-31"), "option").to_dict()
+    shapes = next(layer for layer in layers(spec) if mark(layer) == "geoshape")["data"]["values"]
     assert len(shapes) == len(AREAS) == 7
-    hatched = sum(bool(p.get_hatch()) for p in shapes)
-    assert hatched == 3  # coventry (+2), solihull (+1), walsall (0): intervals of +-4 include zero
-    labels = " ".join(t.get_text() for t in ax.texts)
+    assert sum(s["properties"]["noise"] for s in shapes) == 3  # coventry (+2), solihull (+1), walsall (0)
+    labels = [v["text"] for layer in layers(spec) if mark(layer) == "text" for v in layer["data"]["values"]]
     assert "Birmingham\n-30" in labels and "Wolverhampton\n+6" in labels
-    assert "Martin Chorley, UK-GeoJSON (CC BY 4.0)" in " ".join(t.get_text() for t in fig.texts).replace("\n", " ")
-    charts.close(fig)
+    scale = shapes and next(layer for layer in layers(spec) if mark(layer) == "geoshape")["encoding"]["color"]
+    assert scale["scale"]["domainMid"] == 0 and scale["scale"]["domain"] == [-30.0, 30.0]  # symmetric about zero
+    assert "Martin Chorley, UK-GeoJSON (CC BY 4.0)" in " ".join(spec["title"]["subtitle"])
+
+
+def test_the_exported_image_is_the_chart_shown(tmp_path):
+    """PNG and SVG come from the same specification: the SVG carries the chart's title and its legend's names."""
+    chart = charts.timeseries(series(-10_000), "drug_deaths", ("2026-01-01", "2030-12-31"), 10)
+    png, svg = charts.to_bytes(chart, "png"), charts.to_bytes(chart, "svg").decode()
+    assert png.startswith(b"\x89PNG")
+    width = int.from_bytes(png[16:20], "big")
+    assert width >= 2 * charts.WIDTH  # rendered at twice the pixels, for print and slides
+    assert "Drug deaths, West Midlands force area" in svg and "baseline (base)" in svg and "option" in svg

@@ -131,6 +131,7 @@ def test_briefing_pack_is_a_readable_pdf_with_numbers_sources_and_hashes(compari
 
 
 def test_no_text_in_the_briefing_pack_runs_off_its_page_or_out_of_its_cell(comparison):
+    import matplotlib.pyplot as plt
     from matplotlib.table import Table
 
     pages = 0
@@ -151,7 +152,7 @@ def test_no_text_in_the_briefing_pack_runs_off_its_page_or_out_of_its_cell(compa
                 if cell.get_text().get_text().strip():
                     assert box.x0 - 1 <= inner.x0 and inner.x1 <= box.x1 + 1, cell.get_text().get_text()[:60]
                     assert box.y0 - 1 <= inner.y0 and inner.y1 <= box.y1 + 1, cell.get_text().get_text()[:60]
-        charts.close(fig)
+        plt.close(fig)
     assert pages >= 10
 
 
@@ -232,9 +233,11 @@ def test_calibration_chart_draws(tmp_path):
 
     from drugsim.targets import CALIBRATION_DIR
 
-    fig = charts.calibration(pd.read_csv(CALIBRATION_DIR / "fit_table.csv"))
-    assert charts.to_bytes(fig, "png").startswith(b"\x89PNG")
-    charts.close(fig)
+    fit = pd.read_csv(CALIBRATION_DIR / "fit_table.csv")
+    chart = charts.calibration(fit)
+    assert charts.to_bytes(chart, "png").startswith(b"\x89PNG")
+    shown = chart.to_dict()["datasets"]
+    assert {len(rows) for rows in shown.values()} >= {len(fit)}  # every target is drawn
 
 
 # --- the scenario builder
@@ -254,6 +257,18 @@ def test_unchanged_settings_write_only_the_header(baseline):
     text, s = builder.build("same_as_baseline", baseline, "", "", edited)
     assert "[interventions" not in text
     assert s.params == baseline.params and s.interventions.keys() == baseline.interventions.keys()
+
+
+def test_a_lever_the_start_does_not_mention_shows_off_and_ticking_it_turns_it_on(baseline):
+    """The baseline has no take-home naloxone: its Enabled box must show unticked (it showed ticked on an "off"
+    lever, so ticking it did nothing), and ticking it is the change that switches it on."""
+    assert "naloxone_take_home" not in baseline.interventions
+    before = builder.current(baseline, "naloxone_take_home")
+    assert before["enabled"] is False
+    assert builder.changes(baseline, {"naloxone_take_home": before}) == {}
+    text, s = builder.build("kits", baseline, "", "", {"naloxone_take_home": {**before, "enabled": True}})
+    assert tomllib.loads(text)["interventions"] == {"naloxone_take_home": {"enabled": True}}
+    assert s.interventions["naloxone_take_home"].enabled
 
 
 def test_built_file_round_trips_and_loads_like_a_library_file(baseline, tmp_path):

@@ -54,11 +54,13 @@ def fields(intervention: str) -> list[tuple[str, str]]:
 
 
 def current(start: ResolvedScenario, intervention: str) -> dict[str, Any]:
-    """The starting scenario's settings of an intervention (defaults if it does not mention it), with table
-    overrides shown at the value the scenario uses."""
+    """The starting scenario's settings of an intervention (defaults, switched off, if it does not mention it),
+    with table overrides shown at the value the scenario uses."""
     cls = REGISTRY[intervention]
-    cfg = start.interventions.get(intervention) or cls.Config()
-    values = cfg.model_dump()
+    cfg = start.interventions.get(intervention)
+    values = (cfg or cls.Config()).model_dump()
+    if cfg is None and "enabled" in values:
+        values["enabled"] = False  # not in the scenario, so off: ticking it is what turns it on
     for f, table in cls.Config.PARAMS.items():
         values[f] = start.params[table]
     return values

@@ -1,128 +1,27 @@
-"""The app's charts, drawn with matplotlib so that what is shown, downloaded (PNG, SVG) and put in the briefing
-pack is one figure. Colours are the Okabe-Ito palette, distinguishable with the common colour-vision deficiencies;
-every band and bar says what its interval is."""
+"""The app's charts, each declared once as a Vega-Lite specification (Altair). The app shows the specification
+interactive (tooltips with the numbers, legend entries that pick out a scenario, zoom and pan along time), and the
+same specification is rendered to PNG and SVG by vl-convert for downloads, slides and the briefing pack, so what is
+shown and what is exported are one chart. Colours are the Okabe-Ito palette, distinguishable with the common
+colour-vision deficiencies; every band and bar says what its interval is, in the chart's subtitle (kept in every
+export)."""
 
 from __future__ import annotations
 
 import functools
-import io
 import json
 import textwrap
 
-import matplotlib
+import altair as alt
+import numpy as np
+import pandas as pd
 
-matplotlib.use("Agg")  # no display: figures are rendered to bytes
+from drugsim.webapp.labels import label, unit
 
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import pandas as pd  # noqa: E402
-from matplotlib.figure import Figure  # noqa: E402
-
-from drugsim.webapp.labels import label, unit  # noqa: E402
-
-#: Okabe & Ito (2008): the base in near-black, then blue, vermillion, bluish green, reddish purple, orange, sky blue.
-PALETTE = ("#333333", "#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9")
-SIZE = (8.0, 4.2)  # inches: fits a laptop screen and a slide
-
-
-def colour(i: int) -> str:
-    return PALETTE[i % len(PALETTE)]
-
-
-def _axis_format(ax, u: str) -> None:
-    if u == "GBP":
-        ax.yaxis.set_major_formatter(
-            matplotlib.ticker.FuncFormatter(lambda v, _: f"£{v / 1e6:,.1f}m" if abs(v) >= 1e6 else f"£{v:,.0f}")
-        )
-    else:
-        ax.yaxis.set_major_formatter(matplotlib.ticker.StrMethodFormatter("{x:,.0f}"))
-    ax.spines[["top", "right"]].set_visible(False)
-    ax.grid(axis="y", color="#dddddd", linewidth=0.6)
-
-
-def _footnote(fig: Figure, text: str) -> None:
-    """A note under the chart saying what its lines, bands and bars are (kept in every export), wrapped to the
-    chart's width."""
-    lines = textwrap.wrap(text, int(fig.get_figwidth() * 19))  # about 19 characters of 7-point text an inch
-    low = 0.03 + 0.03 * len(lines)
-    fig.get_layout_engine().set(rect=(0, low, 1, 1 - low))  # leave the bottom strip to the note
-    fig.text(0.01, 0.01, "\n".join(lines), fontsize=7, color="#555555", ha="left", va="bottom")
-
-
-def timeseries(
-    series: pd.DataFrame, metric: str, period: tuple[str, str], runs: int, freq: str = "QS", area: str | None = None
-) -> Figure:
-    """Mean of runs with the 5th-95th percentile band, one line per scenario; the compared period is shaded. The
-    base (the first scenario) is drawn last, dashed, so a scenario that matches it does not hide it; counts and money
-    start at zero, so a small change does not look large."""
-    fig, ax = plt.subplots(figsize=SIZE, layout="constrained")
-    groups = list(series.groupby("scenario", sort=False))
-    for i, (name, s) in reversed(list(enumerate(groups))):
-        base = i == 0
-        ax.plot(
-            s.date,
-            s["mean"],
-            color="#333333" if base else colour(i),
-            linewidth=1.6 if base else 1.8,
-            linestyle="--" if base else "-",
-            label=f"{name} (base)" if base else name,
-            zorder=3 if base else 2,
-        )
-        ax.fill_between(s.date, s.low, s.high, color="#333333" if base else colour(i), alpha=0.12, linewidth=0)
-    ax.axvspan(pd.Timestamp(period[0]), pd.Timestamp(period[1]), color="#f2f2f2", zorder=0, label="compared period")
-    if (series["low"].dropna() >= 0).all():
-        ax.set_ylim(bottom=0)
-    per = {"QS": "quarter", "YS": "year", "MS": "month"}.get(freq, freq)
-    where = area.title() if area else "West Midlands force area"
-    base = groups[0][0] if groups else ""
-    ax.set_title(
-        f"{label(metric)}, {where}: {', '.join(n for n, _ in groups[1:]) or base} against {base}",
-        loc="left",
-        fontsize=11,
-    )
-    ax.set_ylabel(f"{unit(metric)} per {per}")
-    _axis_format(ax, unit(metric))
-    handles, names = ax.get_legend_handles_labels()
-    order = sorted(range(len(names)), key=lambda k: (not names[k].endswith("(base)"), names[k] == "compared period"))
-    ax.legend(
-        [handles[k] for k in order],
-        [names[k] for k in order],
-        frameon=False,
-        fontsize=8,
-        loc="upper left",
-        bbox_to_anchor=(1.0, 1.0),
-    )
-    _footnote(
-        fig,
-        f"Lines: mean of {runs} paired runs. Bands: 5th-95th percentile of runs. Shaded: the compared period, "
-        f"{period[0][:4]}-{period[1][:4]}.",
-    )
-    return fig
-
-
-def area_differences(areas: pd.DataFrame, metric: str, period: tuple[str, str]) -> Figure:
-    """Difference from the base in each local authority, with 90% intervals, one bar per scenario."""
-    others = [s for s in areas.scenario.unique()[1:]]
-    fig, ax = plt.subplots(figsize=SIZE, layout="constrained")
-    names = list(areas.area.unique())
-    y = np.arange(len(names))
-    h = 0.8 / max(len(others), 1)
-    for j, name in enumerate(others):
-        a = areas[areas.scenario == name].set_index("area").loc[names]
-        err = np.vstack([a.diff_mean - a.diff_low, a.diff_high - a.diff_mean])
-        ax.barh(y + j * h, a.diff_mean, height=h, color=colour(j + 1), label=name, xerr=np.nan_to_num(err), capsize=2)
-    ax.axvline(0, color="#333333", linewidth=0.8)
-    ax.set_yticks(y + h * (len(others) - 1) / 2, [n.title() for n in names])
-    ax.invert_yaxis()
-    ax.set_title(f"{label(metric)}: change from {areas.scenario.iloc[0]}, {period[0][:4]}-{period[1][:4]}", loc="left")
-    ax.spines[["top", "right"]].set_visible(False)
-    if unit(metric) == "GBP":
-        ax.xaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(lambda v, _: f"£{v / 1e3:,.0f}k"))
-    ax.legend(frameon=False, fontsize=8)
-    _footnote(fig, "Bars: mean paired difference. Lines: 90% interval. Local authorities of the West Midlands.")
-    return fig
-
-
+#: Okabe & Ito (2008): blue, vermillion, bluish green, reddish purple, orange, sky blue. The base is a mid grey,
+#: drawn dashed, which reads on the light and the dark theme alike.
+PALETTE = ("#6b6b6b", "#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9")
+BASE = PALETTE[0]
+WIDTH, HEIGHT = 640, 300  # pixels of the plotting area in exports; on screen a chart fills its column
 #: The attribution the boundary data's licence requires on every map (data/west_midlands_local_authorities.md).
 MAP_ATTRIBUTION = (
     "Boundary data: Martin Chorley, UK-GeoJSON (CC BY 4.0). Contains Ordnance Survey data © Crown copyright and "
@@ -130,239 +29,575 @@ MAP_ATTRIBUTION = (
 )
 
 
+def colour(i: int) -> str:
+    return PALETTE[i % len(PALETTE)]
+
+
+def _title(text: str, note: str) -> alt.TitleParams:
+    """A title, and under it a note saying what the lines, bands and bars are; both wrapped to the chart's width."""
+    return alt.TitleParams(
+        textwrap.wrap(text, 80),
+        subtitle=textwrap.wrap(note, 120),
+        anchor="start",
+        fontSize=14,
+        subtitleFontSize=10,
+        subtitleColor="#666666",
+    )
+
+
+def title_of(chart: alt.TopLevelMixin) -> str:
+    """A chart's title as one line (slides use it as theirs)."""
+    text = chart.title.text if isinstance(chart.title, alt.TitleParams) else chart.title
+    return " ".join(text) if isinstance(text, list) else str(text)
+
+
+def _money(field: str = "datum.value") -> str:
+    """A Vega expression writing a sum of pounds for a reader: £2.3m, £450k, £80."""
+    return (
+        f"abs({field}) >= 1e6 ? '£' + format({field} / 1e6, ',.1f') + 'm' : "
+        f"abs({field}) >= 1e4 ? '£' + format({field} / 1e3, ',.0f') + 'k' : '£' + format({field}, ',.0f')"
+    )
+
+
+def _axis(u: str, title: str | None = None) -> alt.Axis:
+    """A value axis: pounds as money, counts with thousands separators."""
+    if u == "GBP":
+        return alt.Axis(title=title, labelExpr=_money())
+    return alt.Axis(title=title, format=",.4~g")  # 2,300,000 and 0.5 alike, never a repeated label
+
+
+def _number(u: str) -> str:
+    """The d3 format of a value in a tooltip."""
+    return ",.1f" if u != "ratio" else ",.2f"
+
+
+def _scenario_colours(names: list[str], first: int = 0) -> alt.Scale:
+    return alt.Scale(domain=names, range=[colour(first + j) for j in range(len(names))])
+
+
+def _zero_rule(axis: str) -> alt.Chart:
+    return alt.Chart(pd.DataFrame({"zero": [0.0]})).mark_rule(color="#888888").encode(**{axis: "zero:Q"})
+
+
+def timeseries(
+    series: pd.DataFrame, metric: str, period: tuple[str, str], runs: int, freq: str = "QS", area: str | None = None
+) -> alt.LayerChart:
+    """Mean of runs with the 5th-95th percentile band, one line per scenario; the compared period is shaded. The
+    base (the first scenario) is drawn last, dashed, so a scenario that matches it does not hide it; counts and money
+    start at zero, so a small change does not look large. Pointing at a date shows every scenario's numbers there;
+    clicking a legend entry picks one scenario out."""
+    names = list(dict.fromkeys(series.scenario))
+    base = names[0] if names else ""
+    shown = [f"{base} (base)", *names[1:]]
+    data = series.assign(
+        line=np.where(series.scenario == base, f"{base} (base)", series.scenario), date=pd.to_datetime(series.date)
+    )[["line", "date", "mean", "low", "high"]]
+    per = {"QS": "quarter", "YS": "year", "MS": "month"}.get(freq, freq)
+    u = unit(metric)
+    from_zero = bool((series["low"].dropna() >= 0).all())
+    pick = alt.selection_point(fields=["line"], bind="legend")
+    point = alt.selection_point(fields=["date"], nearest=True, on="pointerover", empty=False, clear="pointerout")
+    scale = alt.Scale(domain=shown, range=[BASE, *[colour(i) for i in range(1, len(names))]])
+    x = alt.X("date:T", title=None, axis=alt.Axis(format="%Y", tickCount="year"))
+    y = alt.Y("mean:Q", title=f"{u} per {per}", axis=_axis(u), scale=alt.Scale(zero=from_zero))
+    # Every layer carries the same colour encoding, legend included (a layer without it hides the legend).
+    colours = alt.Color(
+        "line:N",
+        scale=scale,
+        legend=alt.Legend(
+            title=None,
+            orient="bottom",
+            direction="horizontal",
+            labelLimit=300,
+            symbolType="stroke",
+            symbolStrokeWidth=3,
+            symbolOpacity=1,
+        ),
+    )
+    seen = alt.condition(pick, alt.value(1.0), alt.value(0.15))
+    chart = alt.Chart(data)
+    period_band = (
+        alt.Chart(pd.DataFrame({"start": [pd.Timestamp(period[0])], "end": [pd.Timestamp(period[1])]}))
+        .mark_rect(color="#9a9a9a", opacity=0.12)
+        .encode(x="start:T", x2="end:T")
+    )
+    bands = chart.mark_area(opacity=0.12).encode(x, alt.Y("low:Q"), alt.Y2("high:Q"), color=colours)
+    options = (
+        chart.mark_line(strokeWidth=2)
+        .encode(x, y, color=colours, opacity=seen)
+        .transform_filter(alt.datum.line != shown[0])
+        .add_params(pick)
+    )
+    base_line = (
+        chart.mark_line(strokeWidth=2.2, strokeDash=[7, 4])
+        .encode(x, y, color=colours, opacity=seen)
+        .transform_filter(alt.datum.line == shown[0])
+    )
+    number = _number(u)
+    hover = (
+        chart.mark_circle(size=50)
+        .encode(
+            x,
+            y,
+            color=colours,
+            opacity=alt.condition(point, alt.value(1.0), alt.value(0.0)),
+            tooltip=[
+                alt.Tooltip("line:N", title="scenario"),
+                alt.Tooltip("date:T", title=per, format="%b %Y"),
+                alt.Tooltip("mean:Q", title="mean of runs", format=number),
+                alt.Tooltip("low:Q", title="5th percentile", format=number),
+                alt.Tooltip("high:Q", title="95th percentile", format=number),
+            ],
+        )
+        .add_params(point)
+    )
+    rule = chart.mark_rule(color="#9a9a9a").encode(x).transform_filter(point)
+    where = area.title() if area else "West Midlands force area"
+    return (
+        alt.layer(period_band, bands, options, base_line, rule, hover)
+        .properties(
+            width=WIDTH,
+            height=HEIGHT,
+            title=_title(
+                f"{label(metric)}, {where}: {', '.join(names[1:]) or base} against {base}",
+                f"Lines: mean of {runs} paired runs (the base dashed). Bands: 5th-95th percentile of runs. Shaded: "
+                f"the compared period, {period[0][:4]}-{period[1][:4]}.",
+            ),
+        )
+        .interactive(bind_y=False)
+    )
+
+
+def _bars(
+    data: pd.DataFrame,
+    *,
+    across: bool,
+    category: str,
+    order: list[str],
+    offset: str | None,
+    mean: str,
+    low: str,
+    high: str,
+    axis: alt.Axis,
+    color: alt.Color,
+    tooltip: list,
+) -> alt.LayerChart:
+    """Bars of a mean with a rule over its interval, one per category (and `offset`, side by side); the bars run
+    `across` (horizontal) or up."""
+    value, cat = ("x", "y") if across else ("y", "x")
+    enc = {
+        cat: alt.Y(f"{category}:N", sort=order, title=None)
+        if across
+        else alt.X(f"{category}:N", sort=order, title=None)
+    }
+    if offset:
+        enc[f"{cat}Offset"] = alt.YOffset(f"{offset}:N") if across else alt.XOffset(f"{offset}:N")
+    chart = alt.Chart(data)
+    bars = chart.mark_bar().encode(
+        **enc,
+        **{value: (alt.X if across else alt.Y)(f"{mean}:Q", axis=axis)},
+        color=color,
+        tooltip=tooltip,
+    )
+    rules = chart.mark_rule(color="#333333", strokeWidth=1.2).encode(
+        **enc, **{value: f"{low}:Q", f"{value}2": f"{high}:Q"}, tooltip=tooltip
+    )
+    return alt.layer(bars, rules, _zero_rule(value))
+
+
+def _interval_tooltip(u: str, mean: str, low: str, high: str, *first: alt.Tooltip) -> list[alt.Tooltip]:
+    number = _number(u)
+    return [
+        *first,
+        alt.Tooltip(f"{mean}:Q", title="mean", format=number),
+        alt.Tooltip(f"{low}:Q", title="90% interval from", format=number),
+        alt.Tooltip(f"{high}:Q", title="to", format=number),
+    ]
+
+
+def area_differences(areas: pd.DataFrame, metric: str, period: tuple[str, str]) -> alt.LayerChart:
+    """Difference from the base in each local authority, with 90% intervals, one bar per scenario."""
+    names = list(dict.fromkeys(areas.scenario))
+    base, others = names[0], names[1:]
+    data = areas[areas.scenario != base].assign(place=lambda d: d.area.str.title())
+    u = unit(metric)
+    return _bars(
+        data,
+        across=True,
+        category="place",
+        order=list(dict.fromkeys(data.place)),
+        offset="scenario",
+        mean="diff_mean",
+        low="diff_low",
+        high="diff_high",
+        axis=_axis(u, f"change from {base} ({u})"),
+        color=alt.Color(
+            "scenario:N", scale=_scenario_colours(others, 1), legend=alt.Legend(title=None, orient="bottom")
+        ),
+        tooltip=_interval_tooltip(
+            u, "diff_mean", "diff_low", "diff_high", alt.Tooltip("place:N", title="area"), alt.Tooltip("scenario:N")
+        ),
+    ).properties(
+        width=WIDTH,
+        height=HEIGHT,
+        title=_title(
+            f"{label(metric)}: change from {base}, {period[0][:4]}-{period[1][:4]}",
+            "Bars: mean paired difference. Lines: 90% interval. Local authorities of the West Midlands.",
+        ),
+    )
+
+
 @functools.cache
-def _boundaries() -> dict[str, np.ndarray]:
-    """Each local authority's outline (longitude, latitude), by the model's area name."""
+def _boundaries() -> tuple[dict, ...]:
+    """Each local authority's boundary as a GeoJSON feature (Mercator is drawn by Vega-Lite)."""
     from drugsim.parameters import DATA_DIR
 
     data = json.loads((DATA_DIR / "west_midlands_local_authorities.geojson").read_text())
-    return {f["properties"]["name"].lower(): np.asarray(f["geometry"]["coordinates"][0]) for f in data["features"]}
+    return tuple(data["features"])
 
 
-def area_map(areas: pd.DataFrame, metric: str, period: tuple[str, str], option: str) -> Figure:
+def area_map(areas: pd.DataFrame, metric: str, period: tuple[str, str], option: str) -> alt.LayerChart:
     """A map of `option`'s change from the base in each local authority: coloured red (more) to blue (less) on a
-    scale symmetric about zero, labelled with the change, and hatched where its 90% interval includes zero."""
-    from matplotlib.colors import TwoSlopeNorm
-
-    base, shapes = areas.scenario.iloc[0], _boundaries()
+    scale symmetric about zero, labelled with the change, and faded with a dashed outline where its 90% interval
+    includes zero."""
+    base = areas.scenario.iloc[0]
     a = areas[areas.scenario == option].set_index("area")
     reach = float(np.nanmax(np.abs(a.diff_mean.to_numpy()))) or 1.0
-    norm, cmap = TwoSlopeNorm(0.0, -reach, reach), plt.get_cmap("RdBu_r")
-    fig, ax = plt.subplots(figsize=SIZE, layout="constrained")
-    for area, outline in shapes.items():
-        row = a.loc[area]
+    u = unit(metric)
+    shapes, labels = [], []
+    for feature in _boundaries():
+        name = feature["properties"]["name"]
+        row = a.loc[name.lower()]
         noise = not (row.diff_low > 0 or row.diff_high < 0)
-        ax.fill(
-            *outline.T,
-            facecolor=cmap(norm(row.diff_mean)),
-            edgecolor="white",
-            linewidth=1.2,
-            hatch="///" if noise else None,
+        value = f"£{row.diff_mean / 1e3:+,.0f}k" if u == "GBP" else f"{row.diff_mean:+,.0f}"
+        props = {
+            "area": name,
+            "change": float(row.diff_mean),
+            "low": float(row.diff_low),
+            "high": float(row.diff_high),
+            "noise": bool(noise),
+        }
+        shapes.append({**feature, "properties": props})
+        lon, lat = np.asarray(feature["geometry"]["coordinates"][0]).mean(axis=0)
+        labels.append({"lon": float(lon), "lat": float(lat), "text": f"{name}\n{value}"})
+    number = _number(u)
+    fill = alt.Color(
+        "properties.change:Q",
+        scale=alt.Scale(scheme="redblue", reverse=True, domain=[-reach, reach], domainMid=0),
+        legend=alt.Legend(title=f"change ({u})", orient="right"),
+    )
+    land = (
+        alt.Chart(alt.Data(values=shapes))
+        .mark_geoshape(strokeWidth=1.2)
+        .encode(
+            color=fill,
+            stroke=alt.condition("datum.properties.noise", alt.value("#555555"), alt.value("#ffffff")),
+            fillOpacity=alt.condition("datum.properties.noise", alt.value(0.35), alt.value(1.0)),
+            strokeDash=alt.condition("datum.properties.noise", alt.value([4, 3]), alt.value([1, 0])),
+            tooltip=[
+                alt.Tooltip("properties.area:N", title="area"),
+                alt.Tooltip("properties.change:Q", title="mean change", format=number),
+                alt.Tooltip("properties.low:Q", title="90% interval from", format=number),
+                alt.Tooltip("properties.high:Q", title="to", format=number),
+            ],
         )
-        x, y = outline.mean(axis=0)
-        value = f"£{row.diff_mean / 1e3:+,.0f}k" if unit(metric) == "GBP" else f"{row.diff_mean:+,.0f}"
-        ax.text(
-            x,
-            y,
-            f"{area.title()}\n{value}",
-            ha="center",
-            va="center",
-            fontsize=7.5,
-            bbox=dict(facecolor="white", alpha=0.75, linewidth=0, pad=1.5),
+    )
+    names = alt.Chart(alt.Data(values=labels)).encode(longitude="lon:Q", latitude="lat:Q", text="text:N")
+    halo = names.mark_text(fontSize=10, lineBreak="\n", stroke="#ffffff", strokeWidth=3, strokeOpacity=0.8)
+    text = names.mark_text(fontSize=10, lineBreak="\n", color="#111111")
+    return (
+        alt.layer(land, halo, text)
+        .project(type="mercator")
+        .properties(
+            width=WIDTH,
+            height=int(HEIGHT * 1.4),
+            title=_title(
+                f"{label(metric)}: {option} against {base}, {period[0][:4]}-{period[1][:4]}",
+                "Mean paired difference; faded, with a dashed outline, where the 90% interval includes zero. "
+                + MAP_ATTRIBUTION,
+            ),
         )
-    ax.set_aspect(1 / np.cos(np.radians(52.5)))  # a degree of longitude is shorter than one of latitude here
-    ax.axis("off")
-    fig.colorbar(plt.cm.ScalarMappable(norm=norm, cmap=cmap), ax=ax, shrink=0.7, label=f"change ({unit(metric)})")
-    ax.set_title(f"{label(metric)}: {option} against {base}, {period[0][:4]}-{period[1][:4]}", loc="left", fontsize=11)
-    _footnote(fig, "Mean paired difference; hatched where the 90% interval includes zero. " + MAP_ATTRIBUTION)
-    return fig
+    )
 
 
-def ethnicity(eth: pd.DataFrame, period: tuple[str, str]) -> Figure:
+def ethnicity(eth: pd.DataFrame, period: tuple[str, str]) -> alt.FacetChart:
     """Charges and cautions per 100 possession detections by ethnic group, one bar per scenario."""
-    fig, axes = plt.subplots(1, 2, figsize=SIZE, layout="constrained", sharey=False)
-    groups = list(eth.group.unique())
-    x = np.arange(len(groups))
-    names = list(eth.scenario.unique())
-    w = 0.8 / len(names)
-    for ax, what in zip(axes, ("charges", "cautions"), strict=True):
-        for j, name in enumerate(names):
-            e = eth[eth.scenario == name].set_index("group").loc[groups]
-            ax.bar(x + j * w, e[f"{what}_per_100_detections"], width=w, color=colour(j), label=name)
-        ax.set_xticks(x + w * (len(names) - 1) / 2, [g.title() for g in groups])
-        ax.set_title(f"Possession {what} per 100 detections", loc="left", fontsize=10)
-        ax.spines[["top", "right"]].set_visible(False)
-    axes[0].legend(frameon=False, fontsize=8)
-    _footnote(fig, f"Mean of runs, {period[0]} to {period[1]}. Ethnic groups as recorded by police (four groups).")
-    return fig
-
-
-def economics(table: pd.DataFrame, outcomes: tuple[str, ...]) -> Figure:
-    """Economic measures of each scenario against the base, with 90% intervals."""
-    others = [s for s in table.scenario.unique()[1:]]
-    fig, axes = plt.subplots(1, len(outcomes), figsize=SIZE, layout="constrained")
-    for ax, outcome in zip(np.atleast_1d(axes), outcomes, strict=True):
-        t = table[table.outcome == outcome].set_index("scenario").loc[others]
-        err = np.vstack([t.diff_mean - t.diff_low, t.diff_high - t.diff_mean])
-        ax.bar(
-            range(len(others)),
-            t.diff_mean,
-            color=[colour(j + 1) for j in range(len(others))],
-            yerr=np.nan_to_num(err),
-            capsize=3,
+    names = list(dict.fromkeys(eth.scenario))
+    groups = [g.title() for g in dict.fromkeys(eth.group)]
+    long = pd.concat(
+        eth.assign(outcome=f"Possession {what} per 100 detections", value=eth[f"{what}_per_100_detections"])
+        for what in ("charges", "cautions")
+    ).assign(group=lambda d: d.group.str.title())[["scenario", "group", "outcome", "value"]]
+    return (
+        alt.Chart(long)
+        .mark_bar()
+        .encode(
+            x=alt.X("group:N", sort=groups, title=None, axis=alt.Axis(labelAngle=0)),
+            xOffset=alt.XOffset("scenario:N", sort=names),
+            y=alt.Y("value:Q", title="per 100 detections"),
+            color=alt.Color(
+                "scenario:N", scale=_scenario_colours(names), legend=alt.Legend(title=None, orient="bottom")
+            ),
+            tooltip=["scenario:N", "group:N", alt.Tooltip("value:Q", format=",.1f")],
         )
-        ax.set_xticks(range(len(others)), others, rotation=20, ha="right", fontsize=8)
-        ax.axhline(0, color="#333333", linewidth=0.8)
-        ax.set_title(label(outcome), fontsize=9, loc="left")
-        _axis_format(ax, unit(outcome))
-    _footnote(fig, "Against the base scenario; lines: 90% interval over paired runs.")
-    return fig
+        .properties(width=WIDTH // 2 - 20, height=HEIGHT - 40)
+        .facet(column=alt.Column("outcome:N", title=None, sort="descending"))
+        .resolve_scale(y="independent")
+        .properties(
+            title=_title(
+                "Possession outcomes per 100 detections, by ethnic group",
+                f"Mean of runs, {period[0]} to {period[1]}. Ethnic groups as recorded by police (four groups).",
+            )
+        )
+    )
 
 
-def appraisal_lines(table: pd.DataFrame, perspective: str) -> Figure:
+def economics(table: pd.DataFrame, outcomes: tuple[str, ...]) -> alt.HConcatChart:
+    """Economic measures of each scenario against the base, with 90% intervals."""
+    others = list(dict.fromkeys(table.scenario))[1:]
+    panels = []
+    for outcome in outcomes:
+        t = table[(table.outcome == outcome) & table.scenario.isin(others)]
+        panels.append(
+            _bars(
+                t,
+                across=False,
+                category="scenario",
+                order=others,
+                offset=None,
+                mean="diff_mean",
+                low="diff_low",
+                high="diff_high",
+                axis=_axis(unit(outcome)),
+                color=alt.Color("scenario:N", scale=_scenario_colours(others, 1), legend=None),
+                tooltip=_interval_tooltip(
+                    unit(outcome), "diff_mean", "diff_low", "diff_high", alt.Tooltip("scenario:N")
+                ),
+            ).properties(width=WIDTH // len(outcomes) - 30, height=HEIGHT - 40, title=label(outcome))
+        )
+    return alt.hconcat(*panels).properties(
+        title=_title("Economics at unit costs, against the base", "Lines: 90% interval over paired runs.")
+    )
+
+
+def appraisal_lines(table: pd.DataFrame, perspective: str) -> alt.LayerChart:
     """Each appraisal line's present value for each scenario (one perspective), with its 90% interval: what
     makes up the net present value, so that no effect is hidden in the total."""
     from drugsim.appraisal import LINES
 
-    lines = [line for line in LINES if line.name in set(table.measure)]
-    t = table[(table.perspective == perspective) & (table.kind == "line")]
-    others = list(t.scenario.unique())
-    fig, ax = plt.subplots(figsize=SIZE, layout="constrained")
-    height = 0.8 / max(1, len(others))
-    for j, name in enumerate(others):
-        rows = t[t.scenario == name].set_index("measure").reindex([line.name for line in lines])
-        y = np.arange(len(lines)) + j * height
-        err = np.vstack([rows["mean"] - rows.low, rows.high - rows["mean"]]) / 1e6
-        ax.barh(
-            y, rows["mean"] / 1e6, height=height, color=colour(j + 1), xerr=np.nan_to_num(err), capsize=2, label=name
-        )
-    ax.set_yticks(np.arange(len(lines)) + 0.4 - height / 2, [line.label for line in lines], fontsize=7)
-    ax.invert_yaxis()
-    ax.axvline(0, color="#333333", linewidth=0.8)
-    ax.set_xlabel("£m, present value (positive: better than the base)", fontsize=8)
-    ax.set_title(f"What makes up the net present value: {perspective} perspective", loc="left", fontsize=10)
-    ax.legend(frameon=False, fontsize=8)
-    _footnote(
-        fig, "Green Book appraisal against the base scenario; bars: mean, lines: 90% interval (docs/appraisal.md)."
+    names = {line.name: line.label for line in LINES if line.name in set(table.measure)}
+    t = table[(table.perspective == perspective) & (table.kind == "line") & table.measure.isin(names)]
+    others = list(dict.fromkeys(t.scenario))
+    data = t.assign(line=t.measure.map(names), mean_m=t["mean"] / 1e6, low_m=t["low"] / 1e6, high_m=t["high"] / 1e6)[
+        ["scenario", "line", "mean_m", "low_m", "high_m"]
+    ]
+    return _bars(
+        data,
+        across=True,
+        category="line",
+        order=list(names.values()),
+        offset="scenario",
+        mean="mean_m",
+        low="low_m",
+        high="high_m",
+        axis=alt.Axis(title="£m, present value (positive: better than the base)", format=",.1~f"),
+        color=alt.Color(
+            "scenario:N", scale=_scenario_colours(others, 1), legend=alt.Legend(title=None, orient="bottom")
+        ),
+        tooltip=[
+            "scenario:N",
+            "line:N",
+            alt.Tooltip("mean_m:Q", title="£m, mean", format=",.2f"),
+            alt.Tooltip("low_m:Q", title="90% interval from", format=",.2f"),
+            alt.Tooltip("high_m:Q", title="to", format=",.2f"),
+        ],
+    ).properties(
+        width=WIDTH,
+        height=max(HEIGHT, 22 * len(names) * max(1, len(others))),
+        title=_title(
+            f"What makes up the net present value: {perspective} perspective",
+            "Green Book appraisal against the base scenario; bars: mean, lines: 90% interval (docs/appraisal.md).",
+        ),
     )
-    return fig
 
 
-def calibration(fit: pd.DataFrame) -> Figure:
+def calibration(fit: pd.DataFrame) -> alt.LayerChart:
     """Each target's relative error (simulated mean vs reported), with its tolerance, fitting and holdout."""
     fit = fit.sort_values(["use", "relative_error"])
-    fig, ax = plt.subplots(figsize=(8.0, max(4.0, 0.17 * len(fit))), layout="constrained")
-    y = np.arange(len(fit))
-    ax.barh(y, 2 * fit.tolerance, left=-fit.tolerance, color="#e6e6e6", height=0.8, label="tolerance")
-    for use, marker, c in (("fitting", "o", PALETTE[1]), ("holdout", "D", PALETTE[2])):
-        sel = fit.use.to_numpy() == use
-        rel_lo = fit.simulated_low / fit.observed - 1
-        rel_hi = fit.simulated_high / fit.observed - 1
-        ax.errorbar(
-            fit.relative_error[sel],
-            y[sel],
-            xerr=np.vstack([(fit.relative_error - rel_lo)[sel], (rel_hi - fit.relative_error)[sel]]).clip(0),
-            fmt=marker,
-            color=c,
-            markersize=4,
-            elinewidth=0.8,
-            label=f"{use} target (90% interval of runs)",
-        )
-    ax.axvline(0, color="#333333", linewidth=0.8)
-    ax.set_yticks(y, fit.target, fontsize=6)
-    ax.xaxis.set_major_formatter(matplotlib.ticker.PercentFormatter(1.0))
-    ax.set_xlim(-1.0, 2.0)
-    ax.set_xlabel("simulated mean relative to the reported figure")
-    ax.spines[["top", "right"]].set_visible(False)
-    ax.legend(frameon=False, fontsize=8, loc="lower right")
-    return fig
+    data = fit.assign(
+        rel_low=(fit.simulated_low / fit.observed - 1).clip(-1, 2),
+        rel_high=(fit.simulated_high / fit.observed - 1).clip(-1, 2),
+        shown=fit.relative_error.clip(-1, 2),
+        tol_low=-fit.tolerance,
+    )[["target", "use", "relative_error", "shown", "rel_low", "rel_high", "tolerance", "tol_low", "observed"]]
+    data["use"] = data.use + " target"
+    y = alt.Y("target:N", sort=list(data.target), title=None, axis=alt.Axis(labelFontSize=8, labelLimit=260))
+    chart = alt.Chart(data)
+    x_scale = alt.Scale(domain=[-1.0, 2.0], clamp=True)
+    tolerance = chart.mark_bar(color="#bbbbbb", opacity=0.45, height=8).encode(
+        y, x=alt.X("tol_low:Q", scale=x_scale), x2="tolerance:Q"
+    )
+    interval = chart.mark_rule(strokeWidth=1).encode(
+        y, x="rel_low:Q", x2="rel_high:Q", color=alt.Color("use:N", legend=None, scale=_uses())
+    )
+    points = chart.mark_point(filled=True, size=30).encode(
+        y,
+        x=alt.X(
+            "shown:Q",
+            scale=x_scale,
+            title="simulated mean relative to the reported figure",
+            axis=alt.Axis(format="+.0%"),
+        ),
+        color=alt.Color("use:N", title=None, scale=_uses(), legend=alt.Legend(orient="bottom")),
+        shape=alt.Shape("use:N", title=None, scale=alt.Scale(range=["circle", "diamond"])),
+        tooltip=[
+            "target:N",
+            "use:N",
+            alt.Tooltip("observed:Q", title="reported", format=",.0f"),
+            alt.Tooltip("relative_error:Q", title="simulated relative to reported", format="+.0%"),
+            alt.Tooltip("tolerance:Q", title="tolerance (±)", format=".0%"),
+        ],
+    )
+    return alt.layer(tolerance, interval, _zero_rule("x"), points).properties(
+        width=WIDTH,
+        height=max(HEIGHT, 13 * len(data)),
+        title=_title(
+            "How far each simulated figure is from the reported one",
+            "Grey: the target's tolerance. Lines: 90% interval of runs. Shown between -100% and +200%.",
+        ),
+    )
 
 
-def to_bytes(fig: Figure, fmt: str) -> bytes:
-    """The figure as PNG or SVG bytes (then closed: figures are not kept between reruns)."""
-    buf = io.BytesIO()
-    fig.savefig(buf, format=fmt, dpi=150 if fmt == "png" else None, bbox_inches="tight")
-    return buf.getvalue()
+def _uses() -> alt.Scale:
+    return alt.Scale(domain=["fitting target", "holdout target"], range=[PALETTE[1], PALETTE[2]])
 
 
-def close(fig: Figure) -> None:
-    plt.close(fig)
+def to_bytes(chart: alt.TopLevelMixin, fmt: str) -> bytes:
+    """The chart as PNG (twice the pixels, for print and slides) or SVG bytes, rendered by vl-convert from the
+    same specification the app shows."""
+    import vl_convert
+
+    spec = chart.to_dict()
+    spec.setdefault("background", "white")
+    if fmt == "png":
+        return vl_convert.vegalite_to_png(spec, scale=2)
+    if fmt == "svg":
+        return vl_convert.vegalite_to_svg(spec).encode()
+    raise ValueError(f"chart format {fmt!r}: png or svg")
 
 
 def render(make, fmt: str) -> bytes:
-    """Draw a figure with `make()` and return it as PNG or SVG bytes (the figure is closed)."""
-    fig = make()
-    try:
-        return to_bytes(fig, fmt)
-    finally:
-        close(fig)
+    """Make a chart with `make()` and return it as PNG or SVG bytes."""
+    return to_bytes(make(), fmt)
 
 
-def tornado(ranked: pd.DataFrame, centre: float, outcome_text: str, top: int = 15) -> Figure:
+def tornado(ranked: pd.DataFrame, centre: float, outcome_text: str, top: int = 15) -> alt.LayerChart:
     """One-at-a-time sensitivity: for each parameter, the outcome at the low and the high end of its range."""
-    r = ranked.head(top).iloc[::-1]
-    fig, ax = plt.subplots(figsize=(8.0, max(3.0, 0.32 * len(r) + 1.2)), layout="constrained")
-    y = np.arange(len(r))
-    lo, hi = r["at_low"].to_numpy(), r["at_high"].to_numpy()
-    ax.barh(y, lo - centre, left=centre, color=PALETTE[1], label="parameter at its low value")
-    ax.barh(y, hi - centre, left=centre, color=PALETTE[2], label="parameter at its high value")
-    ax.axvline(centre, color="#333333", linewidth=0.8)
-    ax.set_yticks(y, [f"{p}\n{rng}" for p, rng in zip(r.parameter, r["range"], strict=True)], fontsize=7)
-    ax.set_title(f"One at a time: {outcome_text}", loc="left", fontsize=10, wrap=True)
-    ax.xaxis.set_major_formatter(matplotlib.ticker.StrMethodFormatter("{x:,.0f}"))
-    ax.spines[["top", "right"]].set_visible(False)
-    ax.legend(frameon=False, fontsize=8, loc="lower right")
-    _footnote(
-        fig,
-        "Others held at the scenario's values. The vertical line is the outcome with every value as in the scenario.",
-    )
-    return fig
-
-
-def morris(ranked: pd.DataFrame, outcome_text: str, top: int = 15) -> Figure:
-    """Morris screening: mu* (influence) with its interval, and mu* against sigma (interaction, non-linearity)."""
     r = ranked.head(top)
-    fig, (bars, scatter) = plt.subplots(1, 2, figsize=(10.0, max(3.5, 0.3 * len(r) + 1.5)), layout="constrained")
-    y = np.arange(len(r))[::-1]
-    err = np.vstack([r["value"] - r["low"], r["high"] - r["value"]]).clip(0)
-    bars.barh(y, r["value"], xerr=err, color=PALETTE[1], capsize=2)
-    bars.set_yticks(y, r.parameter, fontsize=7)
-    bars.set_xlabel("mu* (mean absolute elementary effect)")
-    bars.set_title(f"Morris: {outcome_text}", loc="left", fontsize=10, wrap=True)
-    bars.spines[["top", "right"]].set_visible(False)
-    scatter.scatter(r["value"], r["sigma"], color=PALETTE[2], s=18)
-    for row in r.head(8).itertuples():
-        scatter.annotate(row.parameter, (row.value, row.sigma), fontsize=6, xytext=(3, 3), textcoords="offset points")
-    lim = max(float(r["value"].max()), float(r["sigma"].max()), 1e-9) * 1.05
-    scatter.plot([0, lim], [0, lim], color="#999999", linewidth=0.7, linestyle="--", label="sigma = mu*")
-    scatter.set_xlabel("mu*")
-    scatter.set_ylabel("sigma")
-    scatter.legend(frameon=False, fontsize=7)
-    scatter.spines[["top", "right"]].set_visible(False)
-    _footnote(
-        fig, "Bars: 90% bootstrap interval. Above the dashed line, a parameter's effect depends strongly on the others."
+    names = [f"{p} {rng}" for p, rng in zip(r.parameter, r["range"], strict=True)]
+    ends = pd.concat(
+        pd.DataFrame({"parameter": names, "end": f"parameter at its {end} value", "value": r[f"at_{end}"].to_numpy()})
+        for end in ("low", "high")
+    ).assign(centre=centre)
+    bars = (
+        alt.Chart(ends)
+        .mark_bar()
+        .encode(
+            y=alt.Y("parameter:N", sort=names, title=None, axis=alt.Axis(labelFontSize=9, labelLimit=320)),
+            x=alt.X("centre:Q", title=None, axis=alt.Axis(format=",.0f"), scale=alt.Scale(zero=False)),
+            x2="value:Q",
+            color=alt.Color(
+                "end:N",
+                title=None,
+                scale=alt.Scale(range=[PALETTE[2], PALETTE[1]]),
+                legend=alt.Legend(orient="bottom"),
+            ),
+            tooltip=["parameter:N", "end:N", alt.Tooltip("value:Q", title="outcome", format=",.1f")],
+        )
     )
-    return fig
+    line = alt.Chart(pd.DataFrame({"centre": [centre]})).mark_rule(color="#333333").encode(x="centre:Q")
+    return alt.layer(bars, line).properties(
+        width=WIDTH - 120,
+        height=max(180, 22 * len(names)),
+        title=_title(
+            f"One at a time: {outcome_text}",
+            "Others held at the scenario's values. The vertical line is the outcome with every value as in the "
+            "scenario.",
+        ),
+    )
 
 
-def sobol(ranked: pd.DataFrame, table: pd.DataFrame, outcome_text: str, top: int = 15) -> Figure:
+def morris(ranked: pd.DataFrame, outcome_text: str, top: int = 15) -> alt.HConcatChart:
+    """Morris screening: mu* (influence) with its interval, and mu* against sigma (interaction, non-linearity)."""
+    r = ranked.head(top)[["parameter", "value", "low", "high", "sigma"]]
+    order = list(r.parameter)
+    bars = _bars(
+        r,
+        across=True,
+        category="parameter",
+        order=order,
+        offset=None,
+        mean="value",
+        low="low",
+        high="high",
+        axis=alt.Axis(title="mu* (mean absolute elementary effect)", format=",.3~g"),
+        color=alt.value(PALETTE[1]),
+        tooltip=["parameter:N", alt.Tooltip("value:Q", title="mu*", format=",.3~g")],
+    ).properties(width=300, height=max(180, 20 * len(r)))
+    lim = max(float(r["value"].max()), float(r["sigma"].max()), 1e-9) * 1.05
+    scatter = alt.Chart(r).encode(x=alt.X("value:Q", title="mu*"), y=alt.Y("sigma:Q", title="sigma"))
+    diagonal = (
+        alt.Chart(pd.DataFrame({"value": [0.0, lim], "sigma": [0.0, lim]}))
+        .mark_line(color="#999999", strokeDash=[4, 3])
+        .encode(x="value:Q", y="sigma:Q")
+    )
+    dots = scatter.mark_circle(size=40, color=PALETTE[2]).encode(tooltip=["parameter:N", "value:Q", "sigma:Q"])
+    names = scatter.transform_window(rank="row_number()").transform_filter(alt.datum.rank <= 8)
+    names = names.mark_text(align="left", dx=4, dy=-4, fontSize=8).encode(text="parameter:N")
+    return alt.hconcat(
+        bars, alt.layer(diagonal, dots, names).properties(width=300, height=max(180, 20 * len(r)))
+    ).properties(
+        title=_title(
+            f"Morris: {outcome_text}",
+            "Bars: 90% bootstrap interval. Above the dashed line (sigma = mu*), a parameter's effect depends strongly "
+            "on the others.",
+        )
+    )
+
+
+def sobol(ranked: pd.DataFrame, table: pd.DataFrame, outcome_text: str, top: int = 15) -> alt.LayerChart:
     """Sobol indices: first-order (S1) and total (ST), with intervals."""
     names = list(ranked.head(top).parameter)
-    fig, ax = plt.subplots(figsize=(8.0, max(3.0, 0.32 * len(names) + 1.2)), layout="constrained")
-    y = np.arange(len(names))[::-1]
-    for k, (index, c) in enumerate((("S1", PALETTE[1]), ("ST", PALETTE[2]))):
-        t = table[table["index"] == index].set_index("parameter").loc[names]
-        err = np.vstack([t["value"] - t["low"], t["high"] - t["value"]]).clip(0)
-        ax.barh(y + (0.2 if k == 0 else -0.2), t["value"], height=0.4, xerr=err, color=c, label=index, capsize=2)
-    ax.set_yticks(y, names, fontsize=7)
-    ax.set_title(f"Sobol: {outcome_text}", loc="left", fontsize=10, wrap=True)
-    ax.spines[["top", "right"]].set_visible(False)
-    ax.legend(frameon=False, fontsize=8)
-    _footnote(fig, "S1: share of variance from the parameter alone; ST: alone and with others. Lines: 90% intervals.")
-    return fig
+    data = table[table["index"].isin(["S1", "ST"]) & table.parameter.isin(names)]
+    data = data[["parameter", "index", "value", "low", "high"]]
+    return _bars(
+        data,
+        across=True,
+        category="parameter",
+        order=names,
+        offset="index",
+        mean="value",
+        low="low",
+        high="high",
+        axis=alt.Axis(title="share of the outcome's variance", format=".0%"),
+        color=alt.Color(
+            "index:N",
+            title=None,
+            scale=alt.Scale(domain=["S1", "ST"], range=[PALETTE[1], PALETTE[2]]),
+            legend=alt.Legend(orient="bottom"),
+        ),
+        tooltip=["parameter:N", "index:N", alt.Tooltip("value:Q", format=".2f")],
+    ).properties(
+        width=WIDTH - 120,
+        height=max(180, 24 * len(names)),
+        title=_title(
+            f"Sobol: {outcome_text}",
+            "S1: share of variance from the parameter alone; ST: alone and with others. Lines: 90% intervals.",
+        ),
+    )
 
 
-def sensitivity(method: str, table: pd.DataFrame, ranked: pd.DataFrame, outcome_text: str) -> Figure:
+def sensitivity(method: str, table: pd.DataFrame, ranked: pd.DataFrame, outcome_text: str) -> alt.TopLevelMixin:
     """The chart of a sensitivity analysis: tornado (oat), Morris (mu*, sigma) or Sobol bars."""
     if method == "oat":
         wide = table.pivot_table(index="parameter", columns="index", values="value")

@@ -275,12 +275,12 @@ def pack_pages(c: Comparison) -> Iterator[Figure]:
         {"scenario": 16, "outcome": 26, "difference": 10, "90% interval": 20, "chance better": 20, "note": 50},
     )
     for metric in KEY_CHARTS:
-        yield _sized(charts.timeseries(c.series(metric), metric, c.period, c.n_runs))
-    yield _sized(charts.area_differences(c.areas("drug_deaths"), "drug_deaths", c.period))
+        yield _chart_page(charts.timeseries(c.series(metric), metric, c.period, c.n_runs))
+    yield _chart_page(charts.area_differences(c.areas("drug_deaths"), "drug_deaths", c.period))
     for s in c.others:
-        yield _sized(charts.area_map(c.areas("drug_deaths"), "drug_deaths", c.period, s.name))
-    yield _sized(charts.ethnicity(c.ethnicity, c.period))
-    yield _sized(charts.economics(c.table, ("intervention_spend_gbp", "costs_avoided_gbp", "net_benefit_gbp")))
+        yield _chart_page(charts.area_map(c.areas("drug_deaths"), "drug_deaths", c.period, s.name))
+    yield _chart_page(charts.ethnicity(c.ethnicity, c.period))
+    yield _chart_page(charts.economics(c.table, ("intervention_spend_gbp", "costs_avoided_gbp", "net_benefit_gbp")))
     yield from _table_pages(
         "Economics at unit costs (not the appraisal)",
         economics_table(c),
@@ -293,7 +293,7 @@ def pack_pages(c: Comparison) -> Iterator[Figure]:
         {col: (30 if col == "measure" else 36) for col in appraisal.columns},
     )
     for view in ("public", "societal"):
-        yield _sized(charts.appraisal_lines(c.appraisal, view))
+        yield _chart_page(charts.appraisal_lines(c.appraisal, view))
     yield from _text_pages("Evidence grades", [GRADES])
     yield from _table_pages(
         "Assumptions behind the headlines, with sources",
@@ -340,8 +340,15 @@ def reproduce_command(c: Comparison, out: str = "results/briefing") -> str:
     )
 
 
-def _sized(fig: Figure) -> Figure:
-    fig.set_size_inches(A4_LANDSCAPE)
+def _chart_page(chart) -> Figure:
+    """A page holding one chart: the PNG that the app's downloads and the slides use (vl-convert, from the chart's
+    one specification), placed inside the page's margins at its own proportions and embedded at its full
+    resolution (no resampling)."""
+    image = plt.imread(io.BytesIO(charts.to_bytes(chart, "png")), format="png")
+    fig = plt.figure(figsize=A4_LANDSCAPE)
+    ax = fig.add_axes((0.04, 0.04, 0.92, 0.92))
+    ax.imshow(image, interpolation="none")
+    ax.axis("off")
     return fig
 
 
@@ -359,7 +366,7 @@ def briefing_pdf(c: Comparison) -> bytes:
 
 
 def key_figures(c: Comparison) -> dict[str, object]:
-    """The charts of a comparison worth exporting, by file stem: figure factories (called when needed)."""
+    """The charts of a comparison worth exporting, by file stem: chart factories (called when needed)."""
     out = {f"{m}_over_time": (lambda m=m: charts.timeseries(c.series(m), m, c.period, c.n_runs)) for m in KEY_CHARTS}
     out["drug_deaths_by_local_authority"] = lambda: charts.area_differences(
         c.areas("drug_deaths"), "drug_deaths", c.period
@@ -380,10 +387,9 @@ def charts_zip(figures: dict[str, object]) -> bytes:
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
         for stem, make in figures.items():
-            fig = make()
+            chart = make()
             for fmt_ in ("png", "svg"):
-                z.writestr(f"{stem}.{fmt_}", charts.to_bytes(fig, fmt_))
-            charts.close(fig)
+                z.writestr(f"{stem}.{fmt_}", charts.to_bytes(chart, fmt_))
     return buf.getvalue()
 
 

@@ -91,14 +91,17 @@ def slides_pptx(c: Comparison) -> bytes:
 
     figures = key_figures(c)
     for stem, make in figures.items():
-        fig = make()
-        title = fig.axes[0].get_title(loc="left") or fig.axes[0].get_title() or stem.replace("_", " ")
-        image = charts.to_bytes(fig, "png")
-        charts.close(fig)
+        chart = make()
+        title = charts.title_of(chart) or stem.replace("_", " ")
+        image = charts.to_bytes(chart, "png")
         slide = _slide(deck, _TITLE_ONLY)
         slide.shapes.title.text = textwrap.shorten(title, 90, placeholder="…")
         slide.shapes.title.text_frame.paragraphs[0].font.size = Pt(24)
-        slide.shapes.add_picture(io.BytesIO(image), Inches(0.8), Inches(1.4), height=Inches(5.8))
+        # As large as fits below the title at the chart's own proportions (PNG's header holds its size).
+        w, h = int.from_bytes(image[16:20], "big"), int.from_bytes(image[20:24], "big")
+        box_w, box_h = WIDTH - Inches(1.6), Inches(5.8)
+        scale = min(box_w / w, box_h / h)
+        slide.shapes.add_picture(io.BytesIO(image), Inches(0.8), Inches(1.4), int(w * scale), int(h * scale))
         metric = next((m for m in KEY_CHARTS if stem.startswith(m)), "drug_deaths")
         _notes(slide, [title, trust.outcome_line(metric), "Sources:", *_sources(c, (metric,))])
 

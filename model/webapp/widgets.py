@@ -14,7 +14,7 @@ from drugsim.webapp.export import csv_bytes, xlsx_bytes
 from drugsim.webapp.labels import depends_on, label
 from drugsim.webapp.pages import HERE
 
-_PNG = "_chart_png"
+_CHARTS = "_charts"
 #: Markdown's special characters: user text (scenario names, descriptions, file names, values in messages) is
 #: escaped so that it shows as typed and can never become a link, an image fetched from elsewhere, or markup.
 _MARKDOWN = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:&=])")
@@ -32,26 +32,26 @@ def problem(title: str, detail: object, warning: bool = False) -> None:
 
 
 def chart(make: Callable, key: str, stem: str, alt: str, outcomes: tuple[str, ...] = ()) -> None:
-    """Show a chart (rendered once, then kept as PNG for this session), PNG and SVG downloads, and a link to the
-    assumptions it depends on. `make` returns a matplotlib figure; `alt` describes it for screen readers."""
-    cache = st.session_state.setdefault(_PNG, {})
+    """Show a chart (made once, then kept for this session), interactive, with PNG and SVG downloads of the same
+    chart, and a link to the assumptions it depends on. `make` returns an Altair chart; `alt` describes it for
+    screen readers (the chart's description) and is shown under it."""
+    cache = st.session_state.setdefault(_CHARTS, {})
     if key not in cache:
-        cache[key] = charts.render(make, "png")
-
-    st.image(cache[key], caption=alt, width="stretch")
+        cache[key] = make().properties(description=alt)
+    shown = cache[key]
+    st.altair_chart(shown, width="stretch")
+    st.caption(alt)
     a, b, c = st.columns([1, 1, 4])
-    a.download_button(
-        "PNG", cache[key], f"{stem}.png", "image/png", key=f"png_{key}", on_click="ignore", icon=":material/image:"
-    )
-    b.download_button(
-        "SVG",
-        lambda: charts.render(make, "svg"),
-        f"{stem}.svg",
-        "image/svg+xml",
-        key=f"svg_{key}",
-        on_click="ignore",
-        icon=":material/image:",
-    )
+    for col, fmt, mime in ((a, "png", "image/png"), (b, "svg", "image/svg+xml")):
+        col.download_button(
+            fmt.upper(),
+            lambda f=fmt: charts.to_bytes(shown, f),
+            f"{stem}.{fmt}",
+            mime,
+            key=f"{fmt}_{key}",
+            on_click="ignore",
+            icon=":material/image:",
+        )
     if outcomes:
         with c:
             assumptions_link(outcomes, key)
@@ -59,7 +59,7 @@ def chart(make: Callable, key: str, stem: str, alt: str, outcomes: tuple[str, ..
 
 def forget_charts() -> None:
     """Drop rendered charts (when the comparison they draw changes)."""
-    st.session_state[_PNG] = {}
+    st.session_state[_CHARTS] = {}
 
 
 def assumptions_link(outcomes: tuple[str, ...], key: str) -> None:

@@ -162,7 +162,7 @@ for iv, cls in REGISTRY.items():
     before = current(start, iv)
     on = "on" if iv in start.interventions and before.get("enabled", True) else "off"
     with st.expander(f"{iv.replace('_', ' ')} ({on} in {start_name})"):
-        st.caption(cls.summary)
+        st.caption(cls.summary + (f" Off in {start_name}: tick **Enabled** to switch it on." if on == "off" else ""))
         values = {}
         policy = [(f, k) for f, k in fields(iv) if k != "param"]
         overrides = [(f, k) for f, k in fields(iv) if k == "param"]

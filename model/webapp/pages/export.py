@@ -5,7 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from drugsim.webapp import charts, state
-from drugsim.webapp.export import all_tables, key_figures, pack_files, pack_stem
+from drugsim.webapp.export import all_tables, key_figures, pack_files, pack_stem, reproduce_command
 from drugsim.webapp.pages import HERE
 from drugsim.webapp.widgets import table_downloads
 
@@ -99,6 +99,19 @@ st.download_button(
 for name, table in tables.items():
     st.markdown(f"`{name}`: {len(table)} rows")
     table_downloads(table, f"drugsim_{name}", f"export_{name}")
+
+st.subheader("Reproduce from the command line")
+st.markdown(
+    "This command makes the same numbers with `drugsim` installed (`pip install drugsim`), this session's edited "
+    "assumptions included; its results folder can then be made into the same pack with `drugsim brief`."
+    + (
+        " A scenario built or loaded in this session is named here: download its file below and give the file's path "
+        "instead of its name."
+        if any(s.name in state.built() for s in c.scenarios)
+        else ""
+    )
+)
+st.code(reproduce_command(c), language="bash", wrap_lines=True)
 
 built = {s.name: state.built()[s.name] for s in c.scenarios if s.name in state.built()}
 if built:
