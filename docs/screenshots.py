@@ -58,7 +58,7 @@ def main() -> None:
                 page.keyboard.press("Backspace")  # keep "overdose", drop "naloxone"
                 page.keyboard.press("Escape")
                 page.get_by_role("button", name="Find the assumptions that matter").click()
-                expect(page.get_by_test_id("stImage")).to_be_visible()
+                expect(page.get_by_test_id("stVegaLiteChart")).to_be_visible()
             page.wait_for_timeout(1500)
             page.screenshot(path=OUT / f"{name}.png")
         browser.close()

@@ -1,3 +1,3 @@
 """The release number: bumped with each release (see CHANGELOG.md); results manifests record it."""
 
-__version__ = "0.5.0"
+__version__ = "0.6.0"

@@ -58,7 +58,12 @@ def parameter_table() -> dict[str, Parameter]:
     """The parameter table, keyed by name, in file order."""
     table: dict[str, Parameter] = {}
     with open(DATA_DIR / "parameters.csv", newline="") as f:
-        for row in csv.DictReader(f):
+        for line, row in enumerate(csv.DictReader(f), start=2):
+            if None in row:  # more fields than the header: an unquoted comma cut a column short
+                raise ValueError(
+                    f"parameters.csv line {line} ({row['name']}): {len(row) - 1 + len(row[None])} fields, the header "
+                    f"has {len(row) - 1}; quote a value that contains a comma"
+                )
             p = Parameter(
                 name=row["name"],
                 value=float(row["value"]),

@@ -132,6 +132,15 @@ def assumptions_table(c: Comparison, outcomes=(*OUTCOME_CARDS, "net_benefit_gbp"
     return pd.DataFrame(rows)
 
 
+def bibliography_table(c: Comparison) -> pd.DataFrame:
+    """The works behind the pack's numbers: those its assumptions cite, the published figures the model was fitted
+    to and checked against (the trust lines), and the area data, price deflators and map boundaries."""
+    from drugsim.references import bibliography, cited_sources
+
+    behind = set(assumptions_table(c).parameter)
+    return bibliography({k: v for k, v in cited_sources().items() if k in behind or k not in parameter_table()})
+
+
 def all_tables(c: Comparison) -> dict[str, pd.DataFrame]:
     """Every table of a comparison, by sheet name, with numbers as numbers (units in their own column)."""
     return {
@@ -142,6 +151,7 @@ def all_tables(c: Comparison) -> dict[str, pd.DataFrame]:
         "by_area_deaths": c.areas("drug_deaths"),
         "by_ethnicity": c.ethnicity,
         "assumptions": assumptions_table(c),
+        "bibliography": bibliography_table(c),
         "reproducibility": c.reproducibility(),
     }
 
@@ -299,6 +309,12 @@ def pack_pages(c: Comparison) -> Iterator[Figure]:
         "Assumptions behind the headlines, with sources",
         assumptions_table(c),
         {"parameter": 28, "value used": 12, "range": 16, "unit": 12, "changed": 10, "source": 60},
+    )
+    yield from _table_pages(
+        "Bibliography: the works cited",
+        bibliography_table(c),
+        {"reference": 110, "kind": 18, "cited for": 46},
+        lines_per_page=40,
     )
     repro = c.reproducibility()
     yield from _text_pages(
