@@ -10,10 +10,13 @@ Needs Chromium (Debian/Ubuntu: `apt-get install chromium`; `.ci/run` installs it
 from __future__ import annotations
 
 import re
+import zipfile
 from pathlib import Path
 
+import openpyxl
 import pytest
 from playwright.sync_api import expect, sync_playwright
+from pptx import Presentation
 from pypdf import PdfReader
 
 from drugsim.webapp.serve import CHROMIUM_ARGS, chromium, serve
@@ -87,19 +90,40 @@ def test_two_scenario_comparison_then_briefing_pack(browser_page, tmp_path):
     expect(tooltip).to_be_visible()
     expect(tooltip).to_contain_text("mean of runs")
 
-    # The briefing pack downloads and opens.
+    # Every file of the pack downloads and opens: the PDF, the slides, the charts and the workbook.
     page.get_by_role("link", name="Export").click()
-    button = page.get_by_role("button", name="Download the briefing pack (PDF)")
-    expect(button).to_be_visible()
-    with page.expect_download(timeout=TIMEOUT_MS) as download:
-        button.click()
-    path = tmp_path / download.value.suggested_filename
-    download.value.save_as(path)
+
+    def download(name: str) -> Path:
+        button = page.get_by_role("button", name=name)
+        expect(button).to_be_visible()
+        with page.expect_download(timeout=TIMEOUT_MS) as download:
+            button.click()
+        path = tmp_path / download.value.suggested_filename
+        download.value.save_as(path)
+        return path
+
+    path = download("Download the briefing pack (PDF)")
     assert path.suffix == ".pdf"
     pdf = PdfReader(path)
     text = "\n".join(p.extract_text() for p in pdf.pages)
     assert len(pdf.pages) >= 10
     assert "combined_package" in text and "baseline" in text and "Reproducibility" in text
+    assert "Bibliography" in text and "2023-02_spcb_preventing-and-reducing-crime" in text
+
+    deck = Presentation(download("Download the slides (PPTX)"))
+    assert all(slide.shapes.title is not None and slide.shapes.title.text for slide in deck.slides)
+    assert all(slide.has_notes_slide and slide.notes_slide.notes_text_frame.text for slide in deck.slides)
+
+    with zipfile.ZipFile(download("All charts (ZIP of PNG and SVG)")) as z:
+        pngs = [n for n in z.namelist() if n.endswith(".png")]
+        assert pngs and all(z.read(n).startswith(b"\x89PNG") for n in pngs)
+
+    book = openpyxl.load_workbook(download("All tables (one XLSX workbook)"), read_only=True)
+    assert {"headlines", "comparison", "bibliography"} <= set(book.sheetnames)
+    rows = list(book["comparison"].iter_rows(values_only=True))
+    column = rows[0].index("diff_mean")
+    numbers = [row[column] for row in rows[1:] if row[column] is not None]  # an undefined ratio is an empty cell
+    assert len(numbers) > 10 and all(isinstance(v, int | float) for v in numbers)  # numbers, not text
 
 
 def test_an_example_question_from_the_start_page_answers_with_the_settings_kept(browser_page):
