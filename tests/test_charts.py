@@ -95,3 +95,12 @@ def test_the_exported_image_is_the_chart_shown(tmp_path):
     width = int.from_bytes(png[16:20], "big")
     assert width >= 2 * charts.WIDTH  # rendered at twice the pixels, for print and slides
     assert "Drug deaths, West Midlands force area" in svg and "baseline (base)" in svg and "option" in svg
+
+
+def test_a_note_goes_under_the_title_and_none_changes_nothing():
+    chart = charts.timeseries(series(0.0), "drug_deaths", ("2026-01-01", "2030-12-31"), 10)
+    assert charts.noting(chart, "") is chart and charts.edited_note({}) == ""
+    noted = charts.noting(chart, charts.edited_note({"overdose_rate_per_year": 0.05}))
+    subtitle = noted.to_dict()["title"]["subtitle"]
+    assert subtitle[-1] == "Edited for this session: overdose_rate_per_year = 0.05."
+    assert len(chart.to_dict()["title"]["subtitle"]) == len(subtitle) - 1  # the original is left as it was

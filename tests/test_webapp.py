@@ -196,6 +196,9 @@ def test_the_pack_s_command_reproduces_the_numbers_with_the_session_s_assumption
     c = run_comparison(scenarios, 2, ("2026-01-01", "2027-12-31"), RunCache(), False, overrides, workers=2)
     command = reproduce_command(c, str(tmp_path / "again"))
     assert "--set overdose_rate_per_year=0.05" in command
+    # Every exported chart says which assumptions were edited (the note under its title, so in PNG and SVG too).
+    for make in key_figures(c).values():
+        assert "Edited for this session: overdose_rate_per_year = 0.05." in make().to_dict()["title"]["subtitle"]
     argv = shlex.split(command)
     subprocess.run([sys.executable, "-m", "drugsim.cli", *argv[1:], "-q"], check=True, cwd=tmp_path)
     table = pd.read_csv(tmp_path / "again" / "comparison.csv")

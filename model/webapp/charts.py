@@ -10,6 +10,7 @@ from __future__ import annotations
 import functools
 import json
 import textwrap
+from collections.abc import Mapping
 
 import altair as alt
 import numpy as np
@@ -43,6 +44,22 @@ def _title(text: str, note: str) -> alt.TitleParams:
         subtitleFontSize=10,
         subtitleColor="#666666",
     )
+
+
+def edited_note(overrides: Mapping[str, float]) -> str:
+    """What a chart of results made with assumptions edited for the session says about them (nothing if none)."""
+    return (
+        "Edited for this session: " + ", ".join(f"{k} = {v:g}" for k, v in overrides.items()) + "." if overrides else ""
+    )
+
+
+def noting(chart: alt.TopLevelMixin, note: str) -> alt.TopLevelMixin:
+    """The chart with `note` added to the note under its title (so it is in every export too)."""
+    if not note:
+        return chart
+    title = chart.title.copy(deep=True)
+    title.subtitle = [*title.subtitle, *textwrap.wrap(note, 120)]
+    return chart.properties(title=title)
 
 
 def title_of(chart: alt.TopLevelMixin) -> str:

@@ -284,13 +284,8 @@ def pack_pages(c: Comparison) -> Iterator[Figure]:
         headline_table(c),
         {"scenario": 16, "outcome": 26, "difference": 10, "90% interval": 20, "chance better": 20, "note": 50},
     )
-    for metric in KEY_CHARTS:
-        yield _chart_page(charts.timeseries(c.series(metric), metric, c.period, c.n_runs))
-    yield _chart_page(charts.area_differences(c.areas("drug_deaths"), "drug_deaths", c.period))
-    for s in c.others:
-        yield _chart_page(charts.area_map(c.areas("drug_deaths"), "drug_deaths", c.period, s.name))
-    yield _chart_page(charts.ethnicity(c.ethnicity, c.period))
-    yield _chart_page(charts.economics(c.table, ("intervention_spend_gbp", "costs_avoided_gbp", "net_benefit_gbp")))
+    for make in key_figures(c).values():
+        yield _chart_page(make())
     yield from _table_pages(
         "Economics at unit costs (not the appraisal)",
         economics_table(c),
@@ -303,7 +298,7 @@ def pack_pages(c: Comparison) -> Iterator[Figure]:
         {col: (30 if col == "measure" else 36) for col in appraisal.columns},
     )
     for view in ("public", "societal"):
-        yield _chart_page(charts.appraisal_lines(c.appraisal, view))
+        yield _chart_page(charts.noting(charts.appraisal_lines(c.appraisal, view), charts.edited_note(c.overrides)))
     yield from _text_pages("Evidence grades", [GRADES])
     yield from _table_pages(
         "Assumptions behind the headlines, with sources",
@@ -382,7 +377,8 @@ def briefing_pdf(c: Comparison) -> bytes:
 
 
 def key_figures(c: Comparison) -> dict[str, object]:
-    """The charts of a comparison worth exporting, by file stem: chart factories (called when needed)."""
+    """The charts of a comparison worth exporting (and in the pack), by file stem: chart factories (called when
+    needed)."""
     out = {f"{m}_over_time": (lambda m=m: charts.timeseries(c.series(m), m, c.period, c.n_runs)) for m in KEY_CHARTS}
     out["drug_deaths_by_local_authority"] = lambda: charts.area_differences(
         c.areas("drug_deaths"), "drug_deaths", c.period
@@ -395,7 +391,8 @@ def key_figures(c: Comparison) -> dict[str, object]:
     out["economics"] = lambda: charts.economics(
         c.table, ("intervention_spend_gbp", "costs_avoided_gbp", "net_benefit_gbp")
     )
-    return out
+    note = charts.edited_note(c.overrides)  # results made with edited assumptions say so on every chart
+    return {stem: (lambda make=make: charts.noting(make(), note)) for stem, make in out.items()}
 
 
 def charts_zip(figures: dict[str, object]) -> bytes:

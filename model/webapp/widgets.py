@@ -31,13 +31,14 @@ def problem(title: str, detail: object, warning: bool = False) -> None:
     st.code(str(detail), language=None, wrap_lines=True)
 
 
-def chart(make: Callable, key: str, stem: str, alt: str, outcomes: tuple[str, ...] = ()) -> None:
+def chart(make: Callable, key: str, stem: str, alt: str, outcomes: tuple[str, ...] = (), note: str = "") -> None:
     """Show a chart (made once, then kept for this session), interactive, with PNG and SVG downloads of the same
     chart, and a link to the assumptions it depends on. `make` returns an Altair chart; `alt` describes it for
-    screen readers (the chart's description) and is shown under it."""
+    screen readers (the chart's description) and is shown under it; `note` is added under the chart's title (the
+    edited assumptions behind it, say)."""
     cache = st.session_state.setdefault(_CHARTS, {})
     if key not in cache:
-        cache[key] = make().properties(description=alt)
+        cache[key] = charts.noting(make(), note).properties(description=alt)
     shown = cache[key]
     st.altair_chart(shown, width="stretch")
     st.caption(alt)

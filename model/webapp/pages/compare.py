@@ -164,6 +164,7 @@ for s in c.others:
             )
             col.caption(plain(" ".join(x for x in (card.chance, card.note, card.trust) if x)))
 
+edited = charts.edited_note(c.overrides)  # said on every chart, and in its downloads
 over_time, areas, ethnicity, economics, everything = st.tabs(
     ["Over time", "By local authority", "By ethnicity", "Economics", "All outcomes"]
 )
@@ -185,6 +186,7 @@ with over_time:
         f"{label(ts_metric)}, {area}, 2019-2030: each scenario's mean with a band from the 5th to 95th percentile of "
         "runs.",
         (ts_metric,),
+        edited,
     )
 with areas:
     area_metric = st.selectbox("Outcome", OUTCOMES, index=0, key="area_metric", format_func=label)
@@ -195,6 +197,7 @@ with areas:
         f"{area_metric}_by_local_authority",
         f"{label(area_metric)}: change from {c.base.name} in each local authority with 90% intervals.",
         (area_metric,),
+        edited,
     )
     for s in c.others:
         chart(
@@ -203,6 +206,7 @@ with areas:
             f"{area_metric}_map_{s.name}",
             f"Map: {label(area_metric)}, change from {c.base.name} under {s.name} in each local authority.",
             (area_metric,),
+            edited,
         )
     st.dataframe(by_area, hide_index=True, key="area_table")
     table_downloads(by_area, f"{area_metric}_by_local_authority", f"area_{cid}_{area_metric}")
@@ -218,6 +222,7 @@ with ethnicity:
         "possession_outcomes_by_ethnicity",
         "Possession charges and cautions per 100 detections by ethnic group, each scenario.",
         ("criminal_records",),
+        edited,
     )
     st.dataframe(c.ethnicity, hide_index=True, key="eth_table")
     table_downloads(c.ethnicity, "possession_outcomes_by_ethnicity", f"eth_{cid}")
@@ -242,6 +247,7 @@ with economics:
         f"appraisal_lines_{view}",
         f"Each line of the {view} perspective's net present value, each scenario against the base, with 90% intervals.",
         ("net_benefit_gbp",),
+        edited,
     )
     st.markdown(
         "**At unit costs, undiscounted** (the simpler accounting of earlier versions; it counts a death at "
@@ -256,6 +262,7 @@ with economics:
         "economics",
         "Extra spending, costs avoided and net benefit of each scenario against the base, with 90% intervals.",
         ("net_benefit_gbp",),
+        edited,
     )
     with st.expander("What is counted"):
         st.markdown(
