@@ -58,11 +58,14 @@ def parameter_table() -> dict[str, Parameter]:
     """The parameter table, keyed by name, in file order."""
     table: dict[str, Parameter] = {}
     with open(DATA_DIR / "parameters.csv", newline="") as f:
-        for line, row in enumerate(csv.DictReader(f), start=2):
-            if None in row:  # more fields than the header: an unquoted comma cut a column short
+        reader = csv.DictReader(f)
+        for row in reader:
+            # An unquoted comma gives more fields than the header (and cuts a column short); a lost one, fewer.
+            if None in row or None in row.values():
+                n = len(reader.fieldnames) + len(row.get(None, [])) - sum(v is None for v in row.values())
                 raise ValueError(
-                    f"parameters.csv line {line} ({row['name']}): {len(row) - 1 + len(row[None])} fields, the header "
-                    f"has {len(row) - 1}; quote a value that contains a comma"
+                    f"parameters.csv line {reader.line_num} ({row['name']}): {n} fields, the header has "
+                    f"{len(reader.fieldnames)}; quote a value that contains a comma"
                 )
             p = Parameter(
                 name=row["name"],

@@ -46,7 +46,8 @@ def test_the_base_is_drawn_on_top_dashed_and_named():
     filters = [str(layer["transform"][0]["filter"]) for layer in lines]
     # The options' lines first, then the base's, dashed: drawn last, so on top.
     assert "!=" in filters[0] and "==" in filters[1] and "baseline (base)" in filters[1]
-    assert lines[1]["mark"]["strokeDash"] and "strokeDash" not in lines[0]["mark"]
+    dashes = lines[1]["encoding"]["strokeDash"]["scale"]  # dashed in the legend too
+    assert dashes["domain"][0] == "baseline (base)" and dashes["range"][0] != [1, 0] and dashes["range"][1] == [1, 0]
     colours = lines[0]["encoding"]["color"]["scale"]
     assert colours["domain"][0] == "baseline (base)" and colours["range"][0] == charts.BASE
     title = charts.title_of(chart)
@@ -87,14 +88,55 @@ def test_the_map_shows_every_area_marks_noise_and_credits_the_boundaries():
     assert "Martin Chorley, UK-GeoJSON (CC BY 4.0)" in " ".join(spec["title"]["subtitle"])
 
 
-def test_the_exported_image_is_the_chart_shown(tmp_path):
-    """PNG and SVG come from the same specification: the SVG carries the chart's title and its legend's names."""
-    chart = charts.timeseries(series(-10_000), "drug_deaths", ("2026-01-01", "2030-12-31"), 10)
+def test_the_exported_image_says_what_is_counted_in_plain_numbers():
+    """The rendered chart (as downloaded and in the pack) keeps its title, legend and axis title, and writes a count
+    of millions as 2,300,000 (never 2.3e+6)."""
+    chart = charts.timeseries(series(-10_000), "drug_deaths", ("2026-01-01", "2030-12-31"), 10, freq="YS")
     png, svg = charts.to_bytes(chart, "png"), charts.to_bytes(chart, "svg").decode()
     assert png.startswith(b"\x89PNG")
-    width = int.from_bytes(png[16:20], "big")
-    assert width >= 2 * charts.WIDTH  # rendered at twice the pixels, for print and slides
+    assert int.from_bytes(png[16:20], "big") >= 2 * charts.WIDTH  # twice the pixels, for slides
     assert "Drug deaths, West Midlands force area" in svg and "baseline (base)" in svg and "option" in svg
+    assert "persons per year" in svg  # the axis says what and per what (quarter or year)
+    assert "e+" not in svg and "2,000,000" in svg
+
+
+def test_money_reads_as_money_with_the_sign_first():
+    assert charts.money(-3_400_000) == "-£3.4m" and charts.money(450_000) == "£450k"
+    assert charts.money(80, signed=True) == "+£80" and charts.money(0, signed=True) == "£0"
+
+
+def test_bars_side_by_side_follow_the_legend_s_order_and_axes_are_titled():
+    rows = [
+        {"scenario": s, "area": a, "value": 1.0, "diff_mean": 1.0, "diff_low": 0.0, "diff_high": 2.0}
+        for s in ("baseline", "zeta_option", "alpha_option")
+        for a in ("birmingham", "coventry")
+    ]
+    spec = charts.area_differences(pd.DataFrame(rows), "drug_deaths", ("2026-01-01", "2030-12-31")).to_dict()
+    bars = next(layer for layer in layers(spec) if mark(layer) == "bar")
+    assert bars["encoding"]["yOffset"]["sort"] == ["zeta_option", "alpha_option"]
+    assert bars["encoding"]["color"]["scale"]["domain"] == ["zeta_option", "alpha_option"]
+    assert bars["encoding"]["x"]["axis"]["title"] == "change from baseline (persons)"
+    assert bars["encoding"]["y"]["axis"]["labelLimit"] >= 400  # long names whole, not cut off
+
+
+def test_the_calibration_chart_explains_its_colours_and_shapes():
+    """Every layer that colours by use carries the same legend (one without it made Vega-Lite drop the legend)."""
+    fit = pd.DataFrame(
+        {
+            "target": ["a", "b"],
+            "use": ["fitting", "holdout"],
+            "observed": [100.0, 50.0],
+            "simulated_low": [90.0, 60.0],
+            "simulated_high": [110.0, 80.0],
+            "relative_error": [0.0, 0.4],
+            "tolerance": [0.2, 0.3],
+        }
+    )
+    spec = charts.calibration(fit).to_dict()
+    coloured = [layer["encoding"]["color"] for layer in layers(spec) if "color" in layer.get("encoding", {})]
+    assert len(coloured) == 2 and coloured[0] == coloured[1] and coloured[0]["legend"] is not None
+    svg = charts.to_bytes(charts.calibration(fit), "svg").decode()
+    assert "fitting target" in svg and "holdout target" in svg
 
 
 def test_a_note_goes_under_the_title_and_none_changes_nothing():

@@ -13,8 +13,11 @@ def test_every_cited_source_is_a_work_in_the_bibliography():
     """A source text that names no work in the table (or says it is an assumption) is a figure nobody can trace."""
     texts = cited_sources()
     assert set(parameter_table()) < set(texts) and "target deaths_2019" in texts
-    untraced = {name: text for name, text in texts.items() if not cites(text)}
+    # Naming the evidence notes is not enough: the text must name a work, or say that it is an assumption.
+    notes = {"evidence_notes"}
+    untraced = {name: text for name, text in texts.items() if not {r.key for r in cites(text)} - notes}
     assert not untraced, list(untraced.items())[:5]
+    assert [r.key for r in cites("Smith et al. 2024, Lancet (EVIDENCE.md §3)")] == ["evidence_notes"]
 
 
 def test_each_work_is_cited_and_described():
@@ -48,4 +51,9 @@ def test_a_row_with_an_unquoted_comma_is_refused_not_cut_short(tmp_path, monkeyp
     )
     monkeypatch.setattr(parameters, "DATA_DIR", tmp_path)
     with pytest.raises(ValueError, match=r"parameters.csv line 2 \(x\): 10 fields, the header has 9"):
+        parameters.parameter_table.__wrapped__()
+    (tmp_path / "parameters.csv").write_text(
+        "name,value,unit,low,high,group,calibrate,source,meaning\ny,1,share,0,1,g,0,A source\n"
+    )
+    with pytest.raises(ValueError, match=r"parameters.csv line 2 \(y\): 8 fields, the header has 9"):
         parameters.parameter_table.__wrapped__()

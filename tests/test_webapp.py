@@ -272,6 +272,10 @@ def test_a_lever_the_start_does_not_mention_shows_off_and_ticking_it_turns_it_on
     text, s = builder.build("kits", baseline, "", "", {"naloxone_take_home": {**before, "enabled": True}})
     assert tomllib.loads(text)["interventions"] == {"naloxone_take_home": {"enabled": True}}
     assert s.interventions["naloxone_take_home"].enabled
+    # Editing another of its settings without ticking Enabled leaves it off, as the page shows.
+    text, s = builder.build("kits", baseline, "", "", {"naloxone_take_home": {**before, "release_kit_prob": 0.7}})
+    assert tomllib.loads(text)["interventions"]["naloxone_take_home"] == {"enabled": False, "release_kit_prob": 0.7}
+    assert not s.interventions["naloxone_take_home"].enabled
 
 
 def test_built_file_round_trips_and_loads_like_a_library_file(baseline, tmp_path):

@@ -77,6 +77,10 @@ def changes(start: ResolvedScenario, edited: dict[str, dict[str, Any]]) -> dict[
             if v is None or _same(_plain(v), _plain(before.get(f))):  # unset keys are the defaults
                 continue
             diff[f] = v
+        if diff and name not in start.interventions and "enabled" in values:
+            # A lever the start does not mention is off (as its box shows) unless ticked: say so in the file, since
+            # a section without `enabled` would switch it on.
+            diff = {"enabled": bool(values["enabled"]), **diff}
         if diff:
             out[name] = diff
     return out

@@ -48,9 +48,10 @@ def _title(text: str, note: str) -> alt.TitleParams:
 
 def edited_note(overrides: Mapping[str, float]) -> str:
     """What a chart of results made with assumptions edited for the session says about them (nothing if none)."""
-    return (
-        "Edited for this session: " + ", ".join(f"{k} = {v:g}" for k, v in overrides.items()) + "." if overrides else ""
-    )
+    if not overrides:
+        return ""
+    shown = [f"{v:,.0f}" if abs(v) >= 1e4 else f"{v:g}" for v in overrides.values()]  # 2,500,000, not 2.5e+06
+    return "Edited for this session: " + ", ".join(f"{k} = {v}" for k, v in zip(overrides, shown, strict=True)) + "."
 
 
 def noting(chart: alt.TopLevelMixin, note: str) -> alt.TopLevelMixin:
@@ -69,23 +70,37 @@ def title_of(chart: alt.TopLevelMixin) -> str:
 
 
 def _money(field: str = "datum.value") -> str:
-    """A Vega expression writing a sum of pounds for a reader: £2.3m, £450k, £80."""
-    return (
-        f"abs({field}) >= 1e6 ? '£' + format({field} / 1e6, ',.1f') + 'm' : "
-        f"abs({field}) >= 1e4 ? '£' + format({field} / 1e3, ',.0f') + 'k' : '£' + format({field}, ',.0f')"
+    """A Vega expression writing a sum of pounds for a reader, the sign first: £2.3m, -£450k, £80."""
+    a = f"abs({field})"
+    amount = (
+        f"{a} >= 1e6 ? format({a} / 1e6, ',.1f') + 'm' : {a} >= 1e4 ? format({a} / 1e3, ',.0f') + 'k' : "
+        f"format({a}, ',.0f')"
     )
+    return f"({field} < 0 ? '-' : '') + '£' + ({amount})"
+
+
+def money(value: float, signed: bool = False) -> str:
+    """The same in Python (map labels): £2.3m, -£450k, +£80 with `signed`."""
+    a = abs(value)
+    amount = f"{a / 1e6:,.1f}m" if a >= 1e6 else f"{a / 1e3:,.0f}k" if a >= 1e4 else f"{a:,.0f}"
+    return ("-" if value < 0 else "+" if signed and value > 0 else "") + "£" + amount
+
+
+#: Counts: thousands separators and no more digits than the value has (2,300,000 and 0.5; never 2.3e+6).
+COUNT = ",~r"
 
 
 def _axis(u: str, title: str | None = None) -> alt.Axis:
-    """A value axis: pounds as money, counts with thousands separators."""
+    """A value axis: pounds as money, counts with thousands separators; `title` if given (else the encoding's)."""
+    titled = {} if title is None else {"title": title}
     if u == "GBP":
-        return alt.Axis(title=title, labelExpr=_money())
-    return alt.Axis(title=title, format=",.4~g")  # 2,300,000 and 0.5 alike, never a repeated label
+        return alt.Axis(labelExpr=_money(), **titled)
+    return alt.Axis(format=COUNT, **titled)
 
 
 def _number(u: str) -> str:
-    """The d3 format of a value in a tooltip."""
-    return ",.1f" if u != "ratio" else ",.2f"
+    """The d3 format of a value in a tooltip (pounds whole; the tooltip's title says £)."""
+    return ",.0f" if u == "GBP" else ",.2f" if u == "ratio" else ",.1f"
 
 
 def _scenario_colours(names: list[str], first: int = 0) -> alt.Scale:
@@ -118,18 +133,19 @@ def timeseries(
     x = alt.X("date:T", title=None, axis=alt.Axis(format="%Y", tickCount="year"))
     y = alt.Y("mean:Q", title=f"{u} per {per}", axis=_axis(u), scale=alt.Scale(zero=from_zero))
     # Every layer carries the same colour encoding, legend included (a layer without it hides the legend).
-    colours = alt.Color(
-        "line:N",
-        scale=scale,
-        legend=alt.Legend(
-            title=None,
-            orient="bottom",
-            direction="horizontal",
-            labelLimit=300,
-            symbolType="stroke",
-            symbolStrokeWidth=3,
-            symbolOpacity=1,
-        ),
+    legend = alt.Legend(
+        title=None,
+        orient="bottom",
+        direction="horizontal",
+        labelLimit=300,
+        symbolType="stroke",
+        symbolStrokeWidth=3,
+        symbolOpacity=1,
+    )
+    colours = alt.Color("line:N", scale=scale, legend=legend)
+    # The base dashed, in the legend as on the chart (the legend merges this with the colours).
+    dashes = alt.StrokeDash(
+        "line:N", scale=alt.Scale(domain=shown, range=[[7, 4], *[[1, 0]] * (len(shown) - 1)]), legend=legend
     )
     seen = alt.condition(pick, alt.value(1.0), alt.value(0.15))
     chart = alt.Chart(data)
@@ -141,13 +157,13 @@ def timeseries(
     bands = chart.mark_area(opacity=0.12).encode(x, alt.Y("low:Q"), alt.Y2("high:Q"), color=colours)
     options = (
         chart.mark_line(strokeWidth=2)
-        .encode(x, y, color=colours, opacity=seen)
+        .encode(x, y, color=colours, strokeDash=dashes, opacity=seen)
         .transform_filter(alt.datum.line != shown[0])
         .add_params(pick)
     )
     base_line = (
-        chart.mark_line(strokeWidth=2.2, strokeDash=[7, 4])
-        .encode(x, y, color=colours, opacity=seen)
+        chart.mark_line(strokeWidth=2.2)
+        .encode(x, y, color=colours, strokeDash=dashes, opacity=seen)
         .transform_filter(alt.datum.line == shown[0])
     )
     number = _number(u)
@@ -160,8 +176,8 @@ def timeseries(
             opacity=alt.condition(point, alt.value(1.0), alt.value(0.0)),
             tooltip=[
                 alt.Tooltip("line:N", title="scenario"),
-                alt.Tooltip("date:T", title=per, format="%b %Y"),
-                alt.Tooltip("mean:Q", title="mean of runs", format=number),
+                alt.Tooltip("date:T", title=f"{per} from", format="%Y" if freq == "YS" else "%b %Y"),
+                alt.Tooltip("mean:Q", title=_unit_title("mean of runs", u), format=number),
                 alt.Tooltip("low:Q", title="5th percentile", format=number),
                 alt.Tooltip("high:Q", title="95th percentile", format=number),
             ],
@@ -198,17 +214,16 @@ def _bars(
     axis: alt.Axis,
     color: alt.Color,
     tooltip: list,
+    offsets: list[str] | None = None,
 ) -> alt.LayerChart:
-    """Bars of a mean with a rule over its interval, one per category (and `offset`, side by side); the bars run
-    `across` (horizontal) or up."""
+    """Bars of a mean with a rule over its interval, one per category (and `offset`, side by side, in the order
+    `offsets`, the legend's); the bars run `across` (horizontal) or up."""
     value, cat = ("x", "y") if across else ("y", "x")
-    enc = {
-        cat: alt.Y(f"{category}:N", sort=order, title=None)
-        if across
-        else alt.X(f"{category}:N", sort=order, title=None)
-    }
+    names = alt.Axis(labelLimit=400, labelAngle=alt.Undefined if across else 0)  # whole names, level under bars
+    enc = {cat: (alt.Y if across else alt.X)(f"{category}:N", sort=order, title=None, axis=names)}
     if offset:
-        enc[f"{cat}Offset"] = alt.YOffset(f"{offset}:N") if across else alt.XOffset(f"{offset}:N")
+        # In the legend's order (left unsorted, Vega-Lite would sort them alphabetically).
+        enc[f"{cat}Offset"] = (alt.YOffset if across else alt.XOffset)(f"{offset}:N", sort=offsets)
     chart = alt.Chart(data)
     bars = chart.mark_bar().encode(
         **enc,
@@ -222,11 +237,15 @@ def _bars(
     return alt.layer(bars, rules, _zero_rule(value))
 
 
+def _unit_title(title: str, u: str) -> str:
+    return f"{title} (£)" if u == "GBP" else title
+
+
 def _interval_tooltip(u: str, mean: str, low: str, high: str, *first: alt.Tooltip) -> list[alt.Tooltip]:
     number = _number(u)
     return [
         *first,
-        alt.Tooltip(f"{mean}:Q", title="mean", format=number),
+        alt.Tooltip(f"{mean}:Q", title=_unit_title("mean", u), format=number),
         alt.Tooltip(f"{low}:Q", title="90% interval from", format=number),
         alt.Tooltip(f"{high}:Q", title="to", format=number),
     ]
@@ -244,6 +263,7 @@ def area_differences(areas: pd.DataFrame, metric: str, period: tuple[str, str]) 
         category="place",
         order=list(dict.fromkeys(data.place)),
         offset="scenario",
+        offsets=others,
         mean="diff_mean",
         low="diff_low",
         high="diff_high",
@@ -286,7 +306,7 @@ def area_map(areas: pd.DataFrame, metric: str, period: tuple[str, str], option: 
         name = feature["properties"]["name"]
         row = a.loc[name.lower()]
         noise = not (row.diff_low > 0 or row.diff_high < 0)
-        value = f"£{row.diff_mean / 1e3:+,.0f}k" if u == "GBP" else f"{row.diff_mean:+,.0f}"
+        value = money(row.diff_mean, signed=True) if u == "GBP" else f"{row.diff_mean:+,.0f}"
         props = {
             "area": name,
             "change": float(row.diff_mean),
@@ -301,7 +321,9 @@ def area_map(areas: pd.DataFrame, metric: str, period: tuple[str, str], option: 
     fill = alt.Color(
         "properties.change:Q",
         scale=alt.Scale(scheme="redblue", reverse=True, domain=[-reach, reach], domainMid=0),
-        legend=alt.Legend(title=f"change ({u})", orient="right"),
+        legend=alt.Legend(
+            title=f"change ({u})", orient="right", **({"labelExpr": _money()} if u == "GBP" else {"format": COUNT})
+        ),
     )
     land = (
         alt.Chart(alt.Data(values=shapes))
@@ -313,7 +335,7 @@ def area_map(areas: pd.DataFrame, metric: str, period: tuple[str, str], option: 
             strokeDash=alt.condition("datum.properties.noise", alt.value([4, 3]), alt.value([1, 0])),
             tooltip=[
                 alt.Tooltip("properties.area:N", title="area"),
-                alt.Tooltip("properties.change:Q", title="mean change", format=number),
+                alt.Tooltip("properties.change:Q", title=_unit_title("mean change", u), format=number),
                 alt.Tooltip("properties.low:Q", title="90% interval from", format=number),
                 alt.Tooltip("properties.high:Q", title="to", format=number),
             ],
@@ -385,7 +407,7 @@ def economics(table: pd.DataFrame, outcomes: tuple[str, ...]) -> alt.HConcatChar
                 mean="diff_mean",
                 low="diff_low",
                 high="diff_high",
-                axis=_axis(unit(outcome)),
+                axis=_axis(unit(outcome), "change from the base"),
                 color=alt.Color("scenario:N", scale=_scenario_colours(others, 1), legend=None),
                 tooltip=_interval_tooltip(
                     unit(outcome), "diff_mean", "diff_low", "diff_high", alt.Tooltip("scenario:N")
@@ -414,6 +436,7 @@ def appraisal_lines(table: pd.DataFrame, perspective: str) -> alt.LayerChart:
         category="line",
         order=list(names.values()),
         offset="scenario",
+        offsets=others,
         mean="mean_m",
         low="low_m",
         high="high_m",
@@ -450,13 +473,14 @@ def calibration(fit: pd.DataFrame) -> alt.LayerChart:
     data["use"] = data.use + " target"
     y = alt.Y("target:N", sort=list(data.target), title=None, axis=alt.Axis(labelFontSize=8, labelLimit=260))
     chart = alt.Chart(data)
+    # One legend for colour and shape: both layers carry the same encoding (a layer without one hides it).
+    legend = alt.Legend(title=None, orient="bottom")
+    uses = alt.Color("use:N", scale=alt.Scale(domain=USES, range=[PALETTE[1], PALETTE[2]]), legend=legend)
     x_scale = alt.Scale(domain=[-1.0, 2.0], clamp=True)
     tolerance = chart.mark_bar(color="#bbbbbb", opacity=0.45, height=8).encode(
         y, x=alt.X("tol_low:Q", scale=x_scale), x2="tolerance:Q"
     )
-    interval = chart.mark_rule(strokeWidth=1).encode(
-        y, x="rel_low:Q", x2="rel_high:Q", color=alt.Color("use:N", legend=None, scale=_uses())
-    )
+    interval = chart.mark_rule(strokeWidth=1).encode(y, x="rel_low:Q", x2="rel_high:Q", color=uses)
     points = chart.mark_point(filled=True, size=30).encode(
         y,
         x=alt.X(
@@ -465,8 +489,8 @@ def calibration(fit: pd.DataFrame) -> alt.LayerChart:
             title="simulated mean relative to the reported figure",
             axis=alt.Axis(format="+.0%"),
         ),
-        color=alt.Color("use:N", title=None, scale=_uses(), legend=alt.Legend(orient="bottom")),
-        shape=alt.Shape("use:N", title=None, scale=alt.Scale(range=["circle", "diamond"])),
+        color=uses,
+        shape=alt.Shape("use:N", title=None, scale=alt.Scale(domain=USES, range=["circle", "diamond"]), legend=legend),
         tooltip=[
             "target:N",
             "use:N",
@@ -485,19 +509,18 @@ def calibration(fit: pd.DataFrame) -> alt.LayerChart:
     )
 
 
-def _uses() -> alt.Scale:
-    return alt.Scale(domain=["fitting target", "holdout target"], range=[PALETTE[1], PALETTE[2]])
+USES = ["fitting target", "holdout target"]
 
 
-def to_bytes(chart: alt.TopLevelMixin, fmt: str) -> bytes:
-    """The chart as PNG (twice the pixels, for print and slides) or SVG bytes, rendered by vl-convert from the
-    same specification the app shows."""
+def to_bytes(chart: alt.TopLevelMixin, fmt: str, scale: float = 2) -> bytes:
+    """The chart as PNG (`scale` times the pixels: twice for slides and downloads) or SVG bytes, rendered by
+    vl-convert from the same specification the app shows."""
     import vl_convert
 
     spec = chart.to_dict()
     spec.setdefault("background", "white")
     if fmt == "png":
-        return vl_convert.vegalite_to_png(spec, scale=2)
+        return vl_convert.vegalite_to_png(spec, scale=scale)
     if fmt == "svg":
         return vl_convert.vegalite_to_svg(spec).encode()
     raise ValueError(f"chart format {fmt!r}: png or svg")
@@ -526,7 +549,9 @@ def tornado(ranked: pd.DataFrame, centre: float, outcome_text: str, top: int = 1
             color=alt.Color(
                 "end:N",
                 title=None,
-                scale=alt.Scale(range=[PALETTE[2], PALETTE[1]]),
+                scale=alt.Scale(
+                    domain=["parameter at its low value", "parameter at its high value"], range=[PALETTE[1], PALETTE[2]]
+                ),
                 legend=alt.Legend(orient="bottom"),
             ),
             tooltip=["parameter:N", "end:N", alt.Tooltip("value:Q", title="outcome", format=",.1f")],
@@ -593,6 +618,7 @@ def sobol(ranked: pd.DataFrame, table: pd.DataFrame, outcome_text: str, top: int
         category="parameter",
         order=names,
         offset="index",
+        offsets=["S1", "ST"],
         mean="value",
         low="low",
         high="high",

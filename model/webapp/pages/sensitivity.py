@@ -122,6 +122,7 @@ chart(
     f"sens_{hash(key)}",
     f"sensitivity_{outcome}_{result.method}",
     f"Which parameters move {result.outcome_text} most, across their plausible ranges.",
+    note=charts.edited_note(c.overrides),
 )
 st.markdown(summary(result.table, result.method, result.outcome_text, result.runs).split("\n", 2)[2])
 st.dataframe(result.ranked, hide_index=True, key="sens_table")
