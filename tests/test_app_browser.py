@@ -62,6 +62,7 @@ def test_the_app_listens_on_this_machine_only(browser_page):
 def test_two_scenario_comparison_then_briefing_pack(browser_page, tmp_path):
     url, page = browser_page
     assert url.startswith("http://127.0.0.1:")
+    page.goto(url)  # the first screen, whichever journey this worker's page took before
     # The first screen says what the tool is for; the comparison is one click away.
     expect(page.get_by_role("heading", name="What would it change?")).to_be_visible()
     expect(page.get_by_text("Start with a question")).to_be_visible()

@@ -15,6 +15,7 @@ from drugsim.webapp.labels import depends_on, label
 from drugsim.webapp.pages import HERE
 
 _CHARTS = "_charts"
+_FRAME = 150  # pixels: a chart's title and note, axis labels and a legend under it
 #: Markdown's special characters: user text (scenario names, descriptions, file names, values in messages) is
 #: escaped so that it shows as typed and can never become a link, an image fetched from elsewhere, or markup.
 _MARKDOWN = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:&=])")
@@ -40,7 +41,10 @@ def chart(make: Callable, key: str, stem: str, alt: str, outcomes: tuple[str, ..
     if key not in cache:
         cache[key] = charts.noting(make(), note).properties(description=alt)
     shown = cache[key]
-    st.altair_chart(shown, width="stretch")
+    # Fitted to the column, a chart would keep its total height and squeeze the plot under its title and legend:
+    # give the plot the height it has in exports, plus room for those.
+    plot = shown.to_dict().get("height")
+    st.altair_chart(shown, width="stretch", height=plot + _FRAME if isinstance(plot, int) else "content")
     st.caption(alt)
     a, b, c = st.columns([1, 1, 4])
     for col, fmt, mime in ((a, "png", "image/png"), (b, "svg", "image/svg+xml")):
