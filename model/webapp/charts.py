@@ -501,7 +501,7 @@ def calibration(fit: pd.DataFrame) -> alt.LayerChart:
     )
     return alt.layer(tolerance, interval, _zero_rule("x"), points).properties(
         width=WIDTH,
-        height=max(HEIGHT, 13 * len(data)),
+        height=max(HEIGHT, 16 * len(data)),  # room for every target's name
         title=_title(
             "How far each simulated figure is from the reported one",
             "Grey: the target's tolerance. Lines: 90% interval of runs. Shown between -100% and +200%.",
