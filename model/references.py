@@ -43,12 +43,11 @@ def references() -> tuple[Reference, ...]:
 def cited_sources() -> dict[str, str]:
     """Every source text the model cites, by what cites it: each parameter, each calibration target, each column of
     the area data, the deflators and the map boundaries."""
-    from drugsim.library import CALIBRATION_DIR
     from drugsim.parameters import parameter_table
+    from drugsim.targets import read_targets
 
     out = {p.name: p.source for p in parameter_table().values()}
-    targets = pd.read_csv(CALIBRATION_DIR / "targets.csv", dtype=str, keep_default_na=False)
-    out |= {f"target {t}": s for t, s in zip(targets.id, targets.source, strict=True)}
+    out |= {f"target {t.id}": t.source for t in read_targets()}
     areas = pd.read_csv(DATA_DIR / "geography_sources.csv", dtype=str, keep_default_na=False)
     out |= {f"area data {c}": f"{s} {n}" for c, s, n in zip(areas.column, areas.source, areas.note, strict=True)}
     deflators = (DATA_DIR / "deflators.csv").read_text().splitlines()

@@ -101,8 +101,22 @@ def test_the_exported_image_says_what_is_counted_in_plain_numbers():
 
 
 def test_money_reads_as_money_with_the_sign_first():
-    assert charts.money(-3_400_000) == "-£3.4m" and charts.money(450_000) == "£450k"
-    assert charts.money(80, signed=True) == "+£80" and charts.money(0, signed=True) == "£0"
+    """Map labels write money as the cards do (-£3.4m, +£450k), and axes and legends the same way in Vega."""
+    from drugsim.parameters import AREAS
+
+    changes = (-3_400_000.0, 450_000.0, 80.0, 0.0, -9_000.0, 2_000_000.0, 10.0)
+    rows = [
+        {"scenario": s, "area": a, "value": 0.0, "diff_mean": d, "diff_low": d - 1, "diff_high": d + 1}
+        for s in ("baseline", "option")
+        for a, d in zip(AREAS, changes, strict=True)
+    ]
+    spec = charts.area_map(pd.DataFrame(rows), "spend_total_gbp", ("2026-01-01", "2030-12-31"), "option").to_dict()
+    labels = {
+        v["text"].split("\n")[1] for layer in layers(spec) if mark(layer) == "text" for v in layer["data"]["values"]
+    }
+    assert {"-£3.4m", "+£450k", "+£80", "£0", "-£9,000"} <= labels
+    svg = charts.to_bytes(charts.area_map(pd.DataFrame(rows), "spend_total_gbp", ("2026", "2030"), "option"), "svg")
+    assert "-£3.4m" in svg.decode() and "£-" not in svg.decode()  # the legend writes money with the sign first
 
 
 def test_bars_side_by_side_follow_the_legend_s_order_and_axes_are_titled():

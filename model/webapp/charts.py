@@ -16,7 +16,7 @@ import altair as alt
 import numpy as np
 import pandas as pd
 
-from drugsim.webapp.labels import label, unit
+from drugsim.webapp.labels import fmt, label, number, unit
 
 #: Okabe & Ito (2008): blue, vermillion, bluish green, reddish purple, orange, sky blue. The base is a mid grey,
 #: drawn dashed, which reads on the light and the dark theme alike.
@@ -50,8 +50,7 @@ def edited_note(overrides: Mapping[str, float]) -> str:
     """What a chart of results made with assumptions edited for the session says about them (nothing if none)."""
     if not overrides:
         return ""
-    shown = [f"{v:,.0f}" if abs(v) >= 1e4 else f"{v:g}" for v in overrides.values()]  # 2,500,000, not 2.5e+06
-    return "Edited for this session: " + ", ".join(f"{k} = {v}" for k, v in zip(overrides, shown, strict=True)) + "."
+    return "Edited for this session: " + ", ".join(f"{k} = {number(v)}" for k, v in overrides.items()) + "."
 
 
 def noting(chart: alt.TopLevelMixin, note: str) -> alt.TopLevelMixin:
@@ -79,23 +78,18 @@ def _money(field: str = "datum.value") -> str:
     return f"({field} < 0 ? '-' : '') + '£' + ({amount})"
 
 
-def money(value: float, signed: bool = False) -> str:
-    """The same in Python (map labels): £2.3m, -£450k, +£80 with `signed`."""
-    a = abs(value)
-    amount = f"{a / 1e6:,.1f}m" if a >= 1e6 else f"{a / 1e3:,.0f}k" if a >= 1e4 else f"{a:,.0f}"
-    return ("-" if value < 0 else "+" if signed and value > 0 else "") + "£" + amount
-
-
 #: Counts: thousands separators and no more digits than the value has (2,300,000 and 0.5; never 2.3e+6).
 COUNT = ",~r"
 
 
+def _labels(u: str) -> dict:
+    """How an axis or a legend writes values of unit `u`: pounds as money, counts with thousands separators."""
+    return {"labelExpr": _money()} if u == "GBP" else {"format": COUNT}
+
+
 def _axis(u: str, title: str | None = None) -> alt.Axis:
-    """A value axis: pounds as money, counts with thousands separators; `title` if given (else the encoding's)."""
-    titled = {} if title is None else {"title": title}
-    if u == "GBP":
-        return alt.Axis(labelExpr=_money(), **titled)
-    return alt.Axis(format=COUNT, **titled)
+    """A value axis of unit `u`, with `title` if given (else the encoding's)."""
+    return alt.Axis(**_labels(u), **({} if title is None else {"title": title}))
 
 
 def _number(u: str) -> str:
@@ -166,7 +160,7 @@ def timeseries(
         .encode(x, y, color=colours, strokeDash=dashes, opacity=seen)
         .transform_filter(alt.datum.line == shown[0])
     )
-    number = _number(u)
+    digits = _number(u)
     hover = (
         chart.mark_circle(size=50)
         .encode(
@@ -177,9 +171,9 @@ def timeseries(
             tooltip=[
                 alt.Tooltip("line:N", title="scenario"),
                 alt.Tooltip("date:T", title=f"{per} from", format="%Y" if freq == "YS" else "%b %Y"),
-                alt.Tooltip("mean:Q", title=_unit_title("mean of runs", u), format=number),
-                alt.Tooltip("low:Q", title="5th percentile", format=number),
-                alt.Tooltip("high:Q", title="95th percentile", format=number),
+                alt.Tooltip("mean:Q", title=_unit_title("mean of runs", u), format=digits),
+                alt.Tooltip("low:Q", title="5th percentile", format=digits),
+                alt.Tooltip("high:Q", title="95th percentile", format=digits),
             ],
         )
         .add_params(point)
@@ -242,12 +236,12 @@ def _unit_title(title: str, u: str) -> str:
 
 
 def _interval_tooltip(u: str, mean: str, low: str, high: str, *first: alt.Tooltip) -> list[alt.Tooltip]:
-    number = _number(u)
+    digits = _number(u)
     return [
         *first,
-        alt.Tooltip(f"{mean}:Q", title=_unit_title("mean", u), format=number),
-        alt.Tooltip(f"{low}:Q", title="90% interval from", format=number),
-        alt.Tooltip(f"{high}:Q", title="to", format=number),
+        alt.Tooltip(f"{mean}:Q", title=_unit_title("mean", u), format=digits),
+        alt.Tooltip(f"{low}:Q", title="90% interval from", format=digits),
+        alt.Tooltip(f"{high}:Q", title="to", format=digits),
     ]
 
 
@@ -306,7 +300,6 @@ def area_map(areas: pd.DataFrame, metric: str, period: tuple[str, str], option: 
         name = feature["properties"]["name"]
         row = a.loc[name.lower()]
         noise = not (row.diff_low > 0 or row.diff_high < 0)
-        value = money(row.diff_mean, signed=True) if u == "GBP" else f"{row.diff_mean:+,.0f}"
         props = {
             "area": name,
             "change": float(row.diff_mean),
@@ -316,14 +309,11 @@ def area_map(areas: pd.DataFrame, metric: str, period: tuple[str, str], option: 
         }
         shapes.append({**feature, "properties": props})
         lon, lat = np.asarray(feature["geometry"]["coordinates"][0]).mean(axis=0)
-        labels.append({"lon": float(lon), "lat": float(lat), "text": f"{name}\n{value}"})
-    number = _number(u)
+        labels.append({"lon": float(lon), "lat": float(lat), "text": f"{name}\n{fmt(metric, row.diff_mean, True)}"})
     fill = alt.Color(
         "properties.change:Q",
         scale=alt.Scale(scheme="redblue", reverse=True, domain=[-reach, reach], domainMid=0),
-        legend=alt.Legend(
-            title=f"change ({u})", orient="right", **({"labelExpr": _money()} if u == "GBP" else {"format": COUNT})
-        ),
+        legend=alt.Legend(title=f"change ({u})", orient="right", **_labels(u)),
     )
     land = (
         alt.Chart(alt.Data(values=shapes))
@@ -333,12 +323,13 @@ def area_map(areas: pd.DataFrame, metric: str, period: tuple[str, str], option: 
             stroke=alt.condition("datum.properties.noise", alt.value("#555555"), alt.value("#ffffff")),
             fillOpacity=alt.condition("datum.properties.noise", alt.value(0.35), alt.value(1.0)),
             strokeDash=alt.condition("datum.properties.noise", alt.value([4, 3]), alt.value([1, 0])),
-            tooltip=[
+            tooltip=_interval_tooltip(
+                u,
+                "properties.change",
+                "properties.low",
+                "properties.high",
                 alt.Tooltip("properties.area:N", title="area"),
-                alt.Tooltip("properties.change:Q", title=_unit_title("mean change", u), format=number),
-                alt.Tooltip("properties.low:Q", title="90% interval from", format=number),
-                alt.Tooltip("properties.high:Q", title="to", format=number),
-            ],
+            ),
         )
     )
     names = alt.Chart(alt.Data(values=labels)).encode(longitude="lon:Q", latitude="lat:Q", text="text:N")

@@ -23,7 +23,7 @@ from drugsim.compare import ECONOMICS
 from drugsim.parameters import parameter_table
 from drugsim.webapp import charts, trust
 from drugsim.webapp.cards import OUTCOME_CARDS, cards
-from drugsim.webapp.labels import depends_on, fmt, label
+from drugsim.webapp.labels import depends_on, fmt, label, number
 from drugsim.webapp.runs import Comparison
 
 A4_LANDSCAPE = (11.69, 8.27)
@@ -179,15 +179,6 @@ def _text_pages(title: str, lines: list[str], size: int = 10) -> Iterator[Figure
         for i, part in enumerate(parts[first : first + per_page]):
             fig.text(0.05, 0.85 - i * step, part, fontsize=size, va="top", family="DejaVu Sans")
         yield fig
-
-
-def number(x: float) -> str:
-    """A number for a reader: thousands separators for large ones, plain decimals for small ones, never 2.16e+06."""
-    if abs(x) >= 1e4:
-        return f"{x:,.0f}"
-    if 0 < abs(x) < 1e-3:
-        return f"{x:.8f}".rstrip("0")
-    return f"{x:g}"
 
 
 def _cell(value) -> str:

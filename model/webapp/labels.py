@@ -120,6 +120,15 @@ def money(x: float, signed: bool = False) -> str:
     return f"{sign}£{a:,.0f}"
 
 
+def number(x: float) -> str:
+    """A number for a reader: thousands separators for large ones, plain decimals for small ones, never 2.16e+06."""
+    if abs(x) >= 1e4:
+        return f"{x:,.0f}"
+    if 0 < abs(x) < 1e-3:
+        return f"{x:.8f}".rstrip("0")
+    return f"{x:g}"
+
+
 def fmt(outcome: str, x: float, signed: bool = False) -> str:
     """A value of an outcome for display (money, ratio or a count)."""
     if x != x:  # NaN

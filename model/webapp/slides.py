@@ -97,11 +97,10 @@ def slides_pptx(c: Comparison) -> bytes:
         slide = _slide(deck, _TITLE_ONLY)
         slide.shapes.title.text = textwrap.shorten(title, 90, placeholder="…")
         slide.shapes.title.text_frame.paragraphs[0].font.size = Pt(24)
-        # As large as fits below the title at the chart's own proportions (PNG's header holds its size).
-        w, h = int.from_bytes(image[16:20], "big"), int.from_bytes(image[20:24], "big")
-        box_w, box_h = WIDTH - Inches(1.6), Inches(5.8)
-        scale = min(box_w / w, box_h / h)
-        slide.shapes.add_picture(io.BytesIO(image), Inches(0.8), Inches(1.4), int(w * scale), int(h * scale))
+        # As large as fits below the title, at the chart's own proportions.
+        picture = slide.shapes.add_picture(io.BytesIO(image), Inches(0.8), Inches(1.4))
+        scale = min((WIDTH - Inches(1.6)) / picture.width, Inches(5.8) / picture.height)
+        picture.width, picture.height = int(picture.width * scale), int(picture.height * scale)
         metric = next((m for m in KEY_CHARTS if stem.startswith(m)), "drug_deaths")
         _notes(slide, [title, trust.outcome_line(metric), "Sources:", *_sources(c, (metric,))])
 

@@ -39,12 +39,13 @@ def chart(make: Callable, key: str, stem: str, alt: str, outcomes: tuple[str, ..
     edited assumptions behind it, say)."""
     cache = st.session_state.setdefault(_CHARTS, {})
     if key not in cache:
-        cache[key] = charts.noting(make(), note).properties(description=alt)
-    shown = cache[key]
-    # Fitted to the column, a chart would keep its total height and squeeze the plot under its title and legend:
-    # give the plot the height it has in exports, plus room for those.
-    plot = shown.to_dict().get("height")
-    st.altair_chart(shown, width="stretch", height=plot + _FRAME if isinstance(plot, int) else "content")
+        made = charts.noting(make(), note).properties(description=alt)
+        # Fitted to the column, a chart would keep its total height and squeeze the plot under its title and
+        # legend: give the plot the height it has in exports, plus room for those (worked out once, not each rerun).
+        plot = made.to_dict().get("height")
+        cache[key] = made, plot + _FRAME if isinstance(plot, int) else "content"
+    shown, height = cache[key]
+    st.altair_chart(shown, width="stretch", height=height)
     st.caption(alt)
     a, b, c = st.columns([1, 1, 4])
     for col, fmt, mime in ((a, "png", "image/png"), (b, "svg", "image/svg+xml")):

@@ -100,6 +100,7 @@ for name, table in tables.items():
     st.markdown(f"`{name}`: {len(table)} rows")
     table_downloads(table, f"drugsim_{name}", f"export_{name}")
 
+built = {s.name: state.built()[s.name] for s in c.scenarios if s.name in state.built()}
 st.subheader("Reproduce from the command line")
 st.markdown(
     "This command makes the same numbers with `drugsim` installed (`pip install drugsim`), this session's edited "
@@ -107,13 +108,12 @@ st.markdown(
     + (
         " A scenario built or loaded in this session is named here: download its file below and give the file's path "
         "instead of its name."
-        if any(s.name in state.built() for s in c.scenarios)
+        if built
         else ""
     )
 )
 st.code(reproduce_command(c), language="bash", wrap_lines=True)
 
-built = {s.name: state.built()[s.name] for s in c.scenarios if s.name in state.built()}
 if built:
     st.subheader("Scenario files built in this session")
     for name, text in built.items():
