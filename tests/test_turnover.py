@@ -178,11 +178,11 @@ def test_the_week_a_person_turns_25_is_exact_at_the_edges():
 
     weeks = np.arange(0, 2000)
     edges = _young_below(weeks)
-    ages = np.concatenate([edges, np.nextafter(edges, np.float32(0)), np.nextafter(edges, np.float32(99)), [30.0, 16.0]])
-    ages = ages.astype(np.float32)
+    below, above = np.nextafter(edges, np.float32(0)), np.nextafter(edges, np.float32(99))
+    ages = np.concatenate([edges, below, above, [30.0, 16.0]]).astype(np.float32)
     got = _week_turning_25(ages)
     # The definition, tested week by week: young (under 25) before the week, not young from it on.
-    for a, w in zip(ages[::7], got[::7]):
+    for a, w in zip(ages[::7], got[::7], strict=True):
         assert not a < _young_below(w), (a, w)
         assert w == 0 or a < _young_below(w - 1), (a, w)
 
