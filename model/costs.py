@@ -18,7 +18,9 @@ _N_STATUS = len(Status)
 def status_counts(pop) -> np.ndarray:
     """(N_LA, n_status) counts of started OCU rows."""
     o = pop.ocu
-    return np.bincount(pop.la_by_status[o] + pop.status[o], minlength=N_LA * _N_STATUS).reshape(N_LA, _N_STATUS)
+    return np.bincount(pop.la[o].astype(np.intp) * _N_STATUS + pop.status[o], minlength=N_LA * _N_STATUS).reshape(
+        N_LA, _N_STATUS
+    )
 
 
 def record_stocks(m) -> np.ndarray:

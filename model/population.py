@@ -59,20 +59,9 @@ _AGE_STEP = 0.05  # years: resolution of the age-profile tables below
 _BLOCK = 32
 
 
-def _young_below(week) -> np.float32:
-    """People whose age at week 0 is below this are under 25 in `week` (a week or an array of weeks)."""
-    return np.float32(25 - np.asarray(week) / WEEKS_PER_YEAR)
-
-
-def _week_turning_25(age0: np.ndarray) -> np.ndarray:
-    """The first week in which each age at week 0 is no longer under 25 (`age0 >= _young_below(week)`, the same
-    float32 test the exposures use, so the week is exact); 0 for those already 25 at the start."""
-    week = np.maximum(np.ceil((25 - age0.astype(np.float64)) * WEEKS_PER_YEAR), 0).astype(np.int32)
-    # The estimate is within a week of the exact answer; the float32 test decides. `_young_below` falls as the week
-    # rises, so the test holds from one week on.
-    week += age0 < _young_below(week)
-    week -= (week > 0) & (age0 >= _young_below(week - 1))
-    return week
+def _young_below(week: int) -> np.float32:
+    """People whose age at week 0 is below this are under 25 in `week`."""
+    return np.float32(25 - week / WEEKS_PER_YEAR)
 
 
 class AgeProfile:
@@ -249,8 +238,6 @@ class Population:
         self.contact = contact / self._norm[self.kind]
         self.contact_young = self.contact * self._young_mult
         self._init_exposure()
-        #: Each row's area times the number of states: added to a status, one bincount gives (area, status) counts.
-        self.la_by_status = self.la.astype(np.intp) * len(Status)
 
         # --- event weeks and criminal-justice history
         self.state_until = np.full(n, FOREVER, dtype=np.int32)  # end of prison or rehab stay
@@ -316,7 +303,6 @@ class Population:
         people in proportion to exposure needs no weekly sum over every row."""
         self._expo_week = 0
         self.expo = self.exposure(0)
-        self._turns_25 = _week_turning_25(self.age0)
         ids = np.empty(self.n, dtype=np.intp)
         self._blocks = {}
         first = 0
@@ -334,9 +320,8 @@ class Population:
 
     def _set_exposure(self, rows: np.ndarray) -> None:
         """Recompute `rows`' exposures (after a change of person or age) and their blocks' totals."""
-        turns_25 = _week_turning_25(self.age0[rows])
-        self._turns_25[rows] = turns_25
-        new = np.where(turns_25 > self._expo_week, self.contact_young[rows], self.contact[rows])
+        young = self.age0[rows] < _young_below(self._expo_week)
+        new = np.where(young, self.contact_young[rows], self.contact[rows])
         np.add.at(self._block_sum, self._block_id[rows], new - self.expo[rows])
         self.expo[rows] = new
 
@@ -344,12 +329,7 @@ class Population:
         """Bring `expo` to `week`: those who turned 25 since lose the under-25 factor."""
         if week == self._expo_week:
             return
-        # Rows still under 25 in `_expo_week` and not in `week`: an integer test per row instead of two float tests.
-        turns = self._turns_25
-        if week == self._expo_week + 1:
-            crossed = np.flatnonzero(turns == week)
-        else:
-            crossed = np.flatnonzero((turns > self._expo_week) & (turns <= week))
+        crossed = np.flatnonzero((self.age0 < _young_below(self._expo_week)) & (self.age0 >= _young_below(week)))
         self._expo_week = week
         self._set_exposure(crossed)
         if week % 52 == 0:  # re-add the totals now and then, so rounding in the running updates cannot build up
@@ -390,13 +370,8 @@ class Population:
         gamma = rng.gamma(self._k_exp, 1.0 / self._k_exp, n)
         start_age = np.empty(n)
         male = np.empty(n)
-        # Groups occupy contiguous row ranges, so sorted rows hold each group in one stretch: slices, not masks.
-        ordered = n < 2 or bool((rows[1:] >= rows[:-1]).all())
         for k in (Kind.COCAINE, Kind.CANNABIS):
-            if ordered:
-                sel = slice(*np.searchsorted(rows, (self.rows_of[k].start, self.rows_of[k].stop)))
-            else:
-                sel = kind == k
+            sel = kind == k
             start_age[sel] = self.profiles[k].draw_entry(u[0, sel], u[1, sel])
             male[sel] = self.male_share[k]
         la = self.la[rows]

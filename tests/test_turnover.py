@@ -160,9 +160,8 @@ def test_the_detection_sampler_draws_in_proportion_to_this_weeks_exposure(baseli
 
 
 def test_kept_exposures_equal_this_weeks_exposures_every_week(baseline):
-    """The sampler keeps exposures up to date by the week each person turns 25 (worked out once, when the person is
-    drawn) instead of testing every age every week: week after week, through ageing, replacement, migration and
-    initiation, the kept exposures and block totals equal a fresh computation from current ages."""
+    """The sampler keeps exposures and block totals by running updates (people turning 25, renewed, moving in,
+    starting): week after week they equal a fresh computation from current ages."""
     m = DrugMarketModel(shorten(baseline, "2020-06-30"), seed=2)
     pop = m.pop
     for _ in range(m.cal.n_weeks):
@@ -170,21 +169,6 @@ def test_kept_exposures_equal_this_weeks_exposures_every_week(baseline):
         pop.advance_exposure(m.week)
         np.testing.assert_array_equal(pop.expo, pop.exposure(m.week))
         np.testing.assert_allclose(pop.total_exposure(Kind.CANNABIS), pop.expo[pop.rows_of[Kind.CANNABIS]].sum())
-
-
-def test_the_week_a_person_turns_25_is_exact_at_the_edges():
-    """The first week in which the float32 age test says "25 or over", for ages on and next to each week's edge."""
-    from drugsim.population import _week_turning_25, _young_below
-
-    weeks = np.arange(0, 2000)
-    edges = _young_below(weeks)
-    below, above = np.nextafter(edges, np.float32(0)), np.nextafter(edges, np.float32(99))
-    ages = np.concatenate([edges, below, above, [30.0, 16.0]]).astype(np.float32)
-    got = _week_turning_25(ages)
-    # The definition, tested week by week: young (under 25) before the week, not young from it on.
-    for a, w in zip(ages[::7], got[::7], strict=True):
-        assert not a < _young_below(w), (a, w)
-        assert w == 0 or a < _young_below(w - 1), (a, w)
 
 
 def _detect_only(m, rows):
