@@ -24,7 +24,7 @@ from pathlib import Path
 
 import numpy as np
 
-from drugsim.runner import run_one
+from drugsim.branching import run_together
 from drugsim.scenario import ResolvedScenario, with_changes
 
 #: How many times the local pool is replaced after a worker process dies, before the ensemble gives up.
@@ -40,17 +40,21 @@ class RunFailed(RuntimeError):
     """One run raised an error (a bug or an impossible setting): which run, and the error."""
 
 
-def _failed(run: Run, e: Exception) -> RunFailed:
-    return RunFailed(f"run {run.key} ({run.scenario.name}, seed {run.seed}) failed: {type(e).__name__}: {e}")
+def _failed(group: Sequence[Run], e: Exception) -> RunFailed:
+    """A group's runs share a seed; which scenario failed is in the error, so name them all."""
+    names = ", ".join(r.scenario.name for r in group)
+    run = group[0]
+    which = f"run {run.key} ({names}, seed {run.seed})" if len(group) == 1 else f"runs of {names} with seed {run.seed}"
+    return RunFailed(f"{which} failed: {type(e).__name__}: {e}")
 
 
-def _result(future, run: Run) -> np.ndarray:
+def _result(future, group: Sequence[Run]) -> list:
     try:
         return future.result()
     except BrokenProcessPool:
         raise
     except Exception as e:
-        raise _failed(run, e) from e
+        raise _failed(group, e) from e
 
 
 @dataclass(frozen=True)
@@ -94,14 +98,36 @@ def execute(run: Run, draw: dict[str, float] | None, reduce: Callable | None = N
     """Run one task (in a worker): the scenario, with its parameter draw if it has one (only that draw travels
     to the worker). `reduce` (a picklable function of the results array) shrinks what travels back, e.g. to one
     outcome's total."""
-    scenario = run.scenario
-    if run.draw is not None:
-        scenario = with_changes(scenario, {"parameters": draw})
-    results = run_one(scenario, run.seed)
+    return execute_together([run], draw, reduce)[0]
+
+
+def execute_together(runs: Sequence[Run], draw: dict[str, float] | None, reduce: Callable | None = None) -> list:
+    """Run a group of runs of one seed and one parameter draw (in a worker): the history they share is simulated
+    once (`drugsim.branching.run_together`); results as `execute` gives them, one per run."""
+    scenarios = [r.scenario if r.draw is None else with_changes(r.scenario, {"parameters": draw}) for r in runs]
+    results = run_together(scenarios, runs[0].seed)
     # A finished model is a web of reference cycles (Mesa agents and their model): free it now, so that a worker
     # that runs thousands of runs (a sensitivity design) keeps a flat memory footprint.
     gc.collect()
-    return results if reduce is None else np.asarray(reduce(results))
+    return [res if reduce is None else np.asarray(reduce(res)) for res in results]
+
+
+def groups(runs: Sequence[Run], tasks: int = 1) -> list[list[Run]]:
+    """The runs in groups that can share their history: the same seed, parameter draw, period and parameters (a
+    comparison's options, but not a sensitivity design's points), in their order (the first scenario is each
+    group's trunk: the base, in a comparison), so that each group is one task. Groups are halved while there
+    are fewer than `tasks` of them, so that every worker has something to do."""
+    by_key: dict[tuple, list[Run]] = {}
+    for r in runs:
+        s = r.scenario
+        key = (r.seed, r.draw, r.draws, s.start, s.end, tuple(sorted(s.params.items())))
+        by_key.setdefault(key, []).append(r)
+    out = list(by_key.values())
+    while len(out) < tasks and any(len(g) > 1 for g in out):
+        big = max(out, key=len)
+        out.remove(big)
+        out += [big[: len(big) // 2], big[len(big) // 2 :]]
+    return out
 
 
 def _exit_with_parent() -> None:
@@ -231,30 +257,35 @@ def run_ensemble(
         if progress:
             progress(done, len(runs))
 
+    tasks = groups(todo, getattr(pool, "workers", os.cpu_count() or 1) if pool is not None else 1)
     if pool is None:
-        for r in todo:
+        for group in tasks:
             try:
-                res = execute(r, _draw_of(r, draws), reduce)
+                res = execute_together(group, _draw_of(group[0], draws), reduce)
             except Exception as e:
-                raise _failed(r, e) from e
-            finish(r, res)
+                raise _failed(group, e) from e
+            for r, x in zip(group, res, strict=True):
+                finish(r, x)
         return results
     restarts = 0
-    while todo:
-        futures = {pool.submit(execute, r, _draw_of(r, draws), reduce): r for r in todo}
+    while tasks:
+        futures = {pool.submit(execute_together, g, _draw_of(g[0], draws), reduce): g for g in tasks}
         try:
             pending = set(futures)
             while pending:
                 finished, pending = wait(pending, return_when=FIRST_COMPLETED)
                 for f in finished:
-                    finish(futures[f], _result(f, futures[f]))
-            todo = []
+                    for r, x in zip(futures[f], _result(f, futures[f]), strict=True):
+                        finish(r, x)
+            tasks = []
         except BrokenProcessPool:
             # Keep what finished before the break, then retry the rest on fresh worker processes.
-            for f, r in futures.items():
-                if r.key not in results and f.done() and not f.cancelled() and f.exception() is None:
-                    finish(r, f.result())
-            todo = [r for r in futures.values() if r.key not in results]
+            for f, g in futures.items():
+                if g[0].key not in results and f.done() and not f.cancelled() and f.exception() is None:
+                    for r, x in zip(g, f.result(), strict=True):
+                        finish(r, x)
+            tasks = [g for g in futures.values() if g[0].key not in results]
+            todo = [r for g in tasks for r in g]
             restarts += 1
             if not hasattr(pool, "restart") or restarts > MAX_RESTARTS:
                 raise WorkerDied(

@@ -8,6 +8,7 @@ The weekly order (documented once, here and in docs/ODD.md):
 
 from __future__ import annotations
 
+import copy
 import functools
 
 import mesa
@@ -134,6 +135,23 @@ class DrugMarketModel(mesa.Model):
             self.datacollector.collect(self)
         if self.week >= self.cal.n_weeks:
             self.running = False
+
+    def branch(self, scenario) -> DrugMarketModel:
+        """A copy of this model, as it is now, that runs on as `scenario` from this week: everything simulated so
+        far (people, groups, lines, random streams, results) is kept and the interventions become the scenario's.
+        It is the run `scenario` would have had only if the two scenarios acted alike up to now, which
+        `drugsim.branching.weeks_alike` tells; the period and the parameters must be the same."""
+        if (scenario.start, scenario.end) != (self.cal.start, self.cal.end) or dict(scenario.params) != self.p:
+            raise ValueError(
+                f"scenario {scenario.name!r} cannot branch from {self.resolved_scenario.name!r}: "
+                "its period or parameters differ, so its runs share no history"
+            )
+        twin = copy.deepcopy(self)
+        twin.resolved_scenario = scenario
+        # Interventions hold only their settings (apply, active and spend are functions of the week), so new ones
+        # built now act as ones that had been there from the start.
+        twin.interventions = [REGISTRY[name](cfg, twin.p, twin.cal) for name, cfg in scenario.interventions.items()]
+        return twin
 
     def run(self) -> np.ndarray:
         """Run to the scenario's end; returns the (weeks, metrics, LAs) results array."""

@@ -9,12 +9,12 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from drugsim.branching import run_together
 from drugsim.calendar import Calendar
 from drugsim.levers import N_LA
 from drugsim.metrics import INDEX
 from drugsim.model import DrugMarketModel
 from drugsim.population import NEVER, USER_MAX_AGE, USER_MIN_AGE, Kind, Status
-from drugsim.runner import run_one
 from drugsim.scenario import load_scenario, with_changes
 from drugsim.stats import mean_interval
 
@@ -53,8 +53,9 @@ def paired_interval(diffs) -> tuple[float, float, float]:
 
 
 def paired_runs(a, b, seeds):
-    """Run scenarios `a` and `b` on the same seeds (common random numbers)."""
-    return [(run_one(a, s), run_one(b, s)) for s in seeds]
+    """Run scenarios `a` and `b` on the same seeds (common random numbers), their shared history once (the same
+    results as runs alone: test_branching)."""
+    return [tuple(run_together([a, b], s)) for s in seeds]
 
 
 def step_and_check(scenario, seed: int) -> np.ndarray:
