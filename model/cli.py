@@ -156,6 +156,8 @@ def _interrupted(store) -> int:
 def _write(out, frame, meta, overwrite, extra=None) -> None:
     from drugsim.results import ResultsError, write_results
 
+    if _TERMINATED:
+        raise KeyboardInterrupt
     try:
         write_results(out, frame, meta, overwrite, extra=extra)
     except ResultsError as e:
@@ -1121,8 +1123,9 @@ def main(argv: list[str] | None = None) -> int:
     app.add_argument("--port", type=_bounded(int, 1024, 65535), help="port (default 8501)")
     app.set_defaults(func=_app)
     args = ap.parse_args(argv)
-    global _QUIET
+    global _QUIET, _TERMINATED
     _QUIET = bool(getattr(args, "quiet", False) or getattr(args, "json", False))
+    _TERMINATED = False  # a command called again in the same process (tests, scripts) starts unstopped
     import logging
 
     from drugsim.ensemble import RunFailed, WorkerDied
@@ -1162,7 +1165,15 @@ def main(argv: list[str] | None = None) -> int:
             signal.signal(signal.SIGTERM, previous)
 
 
+#: Set when SIGTERM arrives. Its handler raises KeyboardInterrupt, but Python drops an exception raised while it
+#: runs a finaliser (a `__del__` or a weakref callback, as Mesa's agent sets have), so a stopped command could
+#: otherwise run on and write its results; `_write` checks this first.
+_TERMINATED = False
+
+
 def _terminated(signum, frame) -> None:
+    global _TERMINATED
+    _TERMINATED = True
     raise KeyboardInterrupt
 
 

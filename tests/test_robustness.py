@@ -131,7 +131,8 @@ def test_the_same_settings_under_another_name_are_said(capsys):
 
 def test_sigterm_stops_a_command_as_ctrl_c_does(tmp_path):
     proc = subprocess.Popen(
-        [sys.executable, "-m", "drugsim.cli", "run", "baseline", "--seeds", "2", "-q", "--out", str(tmp_path / "r")],
+        # Enough seeds that the command is still running when it is stopped, however busy the machine.
+        [sys.executable, "-m", "drugsim.cli", "run", "baseline", "--seeds", "6", "-q", "--out", str(tmp_path / "r")],
         stderr=subprocess.PIPE,
         text=True,
     )
