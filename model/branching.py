@@ -24,8 +24,22 @@ from drugsim.interventions import REGISTRY
 from drugsim.levers import Levers
 from drugsim.scenario import ResolvedScenario
 
+#: `_week_by_week` of the scenarios seen lately, by their resolved hash: a worker compares the same base with each
+#: option for every seed, and the Compare page its choices on every rerun.
+_SEEN: dict[str, list[tuple]] = {}
+_SEEN_MAX = 64
+
 
 def _week_by_week(scenario: ResolvedScenario) -> list[tuple]:
+    key = scenario.resolved_sha256
+    if key not in _SEEN:
+        if len(_SEEN) >= _SEEN_MAX:
+            _SEEN.pop(next(iter(_SEEN)))
+        _SEEN[key] = _acts(scenario)
+    return _SEEN[key]
+
+
+def _acts(scenario: ResolvedScenario) -> list[tuple]:
     """What the scenario's interventions do in each week: the active ones' names, the levers they set and the spend
     they commit, in a form that compares with ==."""
     cal = Calendar(scenario.start, scenario.end)
@@ -59,6 +73,15 @@ def weeks_alike(a: ResolvedScenario, b: ResolvedScenario) -> int:
     return n
 
 
+def cost_in_runs(scenarios: Sequence[ResolvedScenario]) -> float:
+    """What one seed of these scenarios costs run together, in runs alone: the first scenario's whole run and each
+    other's weeks after it leaves that history (so a time measured per run alone can be scaled to any comparison)."""
+    if not scenarios:
+        return 0.0
+    n = Calendar(scenarios[0].start, scenarios[0].end).n_weeks
+    return 1.0 + sum(1.0 - weeks_alike(scenarios[0], s) / n for s in scenarios[1:])
+
+
 def run_together(scenarios: Sequence[ResolvedScenario], seed: int) -> list[np.ndarray]:
     """The (weeks, metrics, LAs) results of each scenario for `seed`, as `run_one` gives them, with the history
     the scenarios share with the first one simulated once."""
@@ -84,4 +107,4 @@ def run_together(scenarios: Sequence[ResolvedScenario], seed: int) -> list[np.nd
     return [first] + [results[i] if i in results else first.copy() for i in range(len(others))]
 
 
-__all__ = ["run_together", "weeks_alike"]
+__all__ = ["cost_in_runs", "run_together", "weeks_alike"]

@@ -4,6 +4,7 @@ comparison, change a chart, build and save a scenario, upload a bad file, edit a
 from __future__ import annotations
 
 import json
+import re
 import tomllib
 from pathlib import Path
 
@@ -11,7 +12,9 @@ import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from drugsim.branching import cost_in_runs
 from drugsim.calendar import WEEKS_PER_YEAR
+from drugsim.scenario import load_scenario
 from drugsim.targets import CALIBRATION_DIR
 from drugsim.webapp import trust
 from drugsim.webapp.cards import CARD_TITLES, MONEY_CARDS, OUTCOME_CARDS
@@ -161,6 +164,12 @@ def test_the_time_estimate_comes_from_measured_runs(compared):
     compared.run()
     estimate = [c.value for c in compared.caption if "measured" in c.value]
     assert estimate and "4 runs: about" in estimate[0]  # 2 runs of each of 2 scenarios
+    # The time a run alone, scaled by what the two scenarios' runs of a seed cost together (shared history).
+    about, per_run = re.search(r"about (\d+) s at this machine's measured ([\d.]+) s a run alone", estimate[0]).groups()
+    names = [compared.session_state["cmp_base"], *compared.session_state["cmp_others"]]
+    cost = cost_in_runs([load_scenario(n) for n in names])
+    assert 1 < cost < 2  # the option shares years of the base's history
+    assert abs(int(about) - 2 * float(per_run) * cost) <= 1
 
 
 def test_changing_a_chart_does_not_rerun_the_model(compared):

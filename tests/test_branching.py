@@ -13,7 +13,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from test_properties import END, START, levers
 
-from drugsim.branching import run_together, weeks_alike
+from drugsim.branching import cost_in_runs, run_together, weeks_alike
 from drugsim.calendar import Calendar
 from drugsim.ensemble import Run, groups
 from drugsim.library import library_names
@@ -63,6 +63,14 @@ def test_the_shared_weeks_end_where_the_scenarios_first_act_differently(baseline
     # Other parameters or another period: nothing is shared.
     assert weeks_alike(baseline, with_changes(baseline, {"parameters": {"overdose_rate_per_year": 0.05}})) == 0
     assert weeks_alike(baseline, shorten(baseline, "2029-12-31")) == 0
+
+
+def test_the_cost_of_runs_together_counts_each_option_s_weeks_after_it_leaves_the_base(baseline):
+    hat = load_scenario("hat_pilot")
+    assert cost_in_runs([baseline]) == 1 and cost_in_runs([baseline, baseline]) == 1
+    assert cost_in_runs([baseline, hat]) == pytest.approx(2 - weeks_alike(baseline, hat) / weeks(baseline))
+    other_parameters = with_changes(baseline, {"parameters": {"overdose_rate_per_year": 0.05}})
+    assert cost_in_runs([baseline, other_parameters]) == 2
 
 
 def test_a_model_cannot_branch_into_a_scenario_with_other_parameters(baseline):

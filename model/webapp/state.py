@@ -45,8 +45,9 @@ def run_cache() -> RunCache:
 
 @st.cache_resource
 def run_timing() -> dict:
-    """Measured wall time per full run on this machine (all cores working), from the comparisons finished so far:
-    what the Compare page's time estimate uses."""
+    """Measured wall time per full run alone on this machine (all cores working), from the comparisons finished so
+    far (their runs of a seed share history: `drugsim.branching.cost_in_runs` converts): what the Compare and
+    sensitivity pages' time estimates use."""
     return {}
 
 

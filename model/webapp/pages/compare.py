@@ -9,6 +9,7 @@ import time
 import streamlit as st
 
 from drugsim.appraisal import Settings
+from drugsim.branching import cost_in_runs
 from drugsim.compare import COSTS_AVOIDED, OUTCOMES, SPENDING
 from drugsim.ensemble import RunFailed, WorkerDied
 from drugsim.parameters import AREAS, FORCE_AREA
@@ -75,9 +76,14 @@ if overrides:
 
 per_run = state.run_timing().get("seconds_per_run")
 if per_run and others:
+    try:  # each seed's options share the base's history up to their first different week
+        cost = cost_in_runs([state.scenario(n) for n in (base, *others)])
+    except ScenarioError:
+        cost = 1 + len(others)  # the run will say what is wrong with the scenario
     st.caption(
-        f"{int(n_runs) * (1 + len(others))} runs: about {per_run * int(n_runs) * (1 + len(others)):.0f} s at this "
-        f"machine's measured {per_run:.1f} s a run (runs already finished are reused and take no time)."
+        f"{int(n_runs) * (1 + len(others))} runs: about {per_run * int(n_runs) * cost:.0f} s at this machine's "
+        f"measured {per_run:.1f} s a run alone (the options' runs share the base's history up to where they differ; "
+        "runs already finished are reused and take no time)."
     )
 period = (f"{years[0]}-01-01", f"{years[1]}-12-31")
 settings = (base, tuple(others), period, int(n_runs), bool(use_draws), tuple(sorted(overrides.items())))
@@ -117,7 +123,9 @@ if go:
     st.session_state["cmp_seconds"] = time.perf_counter() - t0
     ran = comparison.n_runs * len(comparison.scenarios) - (cached_at_start[0] if cached_at_start else 0)
     if ran >= 2:  # one run alone says little about a pool of workers
-        state.run_timing()["seconds_per_run"] = st.session_state["cmp_seconds"] / ran
+        # Per run alone: what the runs cost together (cost_in_runs a seed) spread over them.
+        alone = ran * cost_in_runs(scenarios) / len(scenarios)
+        state.run_timing()["seconds_per_run"] = st.session_state["cmp_seconds"] / alone
     forget_charts()
 
 c = state.comparison()
