@@ -51,6 +51,22 @@ def test_lines_and_people_are_conserved(baseline):
     assert fates < closed and m.results[:, INDEX["lines_reestablished"]].sum() <= closed - fates
 
 
+def test_once_every_group_has_lost_its_lines_none_opens_without_a_seed(baseline):
+    """With no seed (line_seed_per_group = 0, in its range) and a CLTF that closes every line, there are weeks when no
+    group has a line to grow from: then no new line opens, and the run goes on (it stopped on 0/0 before)."""
+    s = with_changes(
+        baseline,
+        {
+            "scenario": {"start": "2022-04-04", "end": "2022-09-30"},
+            "parameters": {"line_seed_per_group": 0, "cltf_cost_per_type1_gbp": 1},
+        },
+    )
+    m = DrugMarketModel(s, seed=0)
+    res = m.run()
+    assert np.isfinite(res).all()
+    assert (res[:, INDEX["active_county_lines"]].sum(axis=1) == 0).any()  # the case was reached
+
+
 def test_groups_are_mesa_agents_with_consistent_line_counts(baseline):
     m = DrugMarketModel(shorten(baseline, "2022-12-31"), seed=1)
     m.run()

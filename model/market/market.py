@@ -275,7 +275,10 @@ class Market:
         # per market, drawn as one Poisson total shared out in proportion to each market's mean (the same
         # distribution, in three array operations instead of one slow array draw), each at most its room.
         where = np.flatnonzero(room >= 1)
-        expected = np.cumsum(self.entry * room[where] * profit[self.market_kind[where]] * free.sum() / weight.sum())
+        if weight.sum() > 0:
+            expected = np.cumsum(self.entry * room[where] * profit[self.market_kind[where]] * free.sum() / weight.sum())
+        else:  # every group has lost its lines and none may start from nothing (line_seed_per_group = 0)
+            expected = np.zeros(where.size)
         total = rng.poisson(expected[-1]) if where.size else 0
         picks = np.searchsorted(expected, rng.random(total) * expected[-1], side="right") if total else where[:0]
         n = np.minimum(np.bincount(picks, minlength=where.size), np.floor(room[where]).astype(np.int64))
