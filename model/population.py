@@ -105,6 +105,21 @@ class AgeProfile:
         return self.entry_ages[i] + v * width
 
 
+def age_problem(params: dict[str, float]) -> str | None:
+    """Why the cannabis or cocaine users' age profile is impossible (nobody aged 16-59 under it), or None."""
+    sd = params["user_age_sd_years"]
+    for drug in ("cannabis", "cocaine"):
+        mean = params[f"{drug}_mean_age"]
+        with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
+            profile = AgeProfile(mean, sd, params[f"{drug}_cessation_per_year"])
+        if not (np.isfinite(profile.cdf).all() and np.isfinite(profile.entry_cum).all()):
+            return (
+                f"{drug}_mean_age = {mean:g} with user_age_sd_years = {sd:g} puts nobody in the ages "
+                f"{USER_MIN_AGE:g}-{USER_MAX_AGE - 1:g} the model's {drug} users have (the survey's base)"
+            )
+    return None
+
+
 def _split(total: int, shares: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     """Integer counts summing to `total`, proportional to `shares` (largest-remainder rounding)."""
     raw = total * shares / shares.sum()

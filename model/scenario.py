@@ -24,6 +24,7 @@ from drugsim.interventions.base import Date, InterventionConfig, Num, Text, chec
 from drugsim.library import LIBRARY_ROOT, SCENARIO_DIR, library_names, project_root
 from drugsim.limits import people_problem
 from drugsim.parameters import check_overrides, defaults
+from drugsim.population import age_problem
 
 #: Scenario files larger than this are refused before parsing.
 MAX_SCENARIO_BYTES = 256 * 1024
@@ -330,7 +331,7 @@ def resolve(raw: dict[str, Any], where: str = "<scenario>", files=None) -> Resol
         warnings += w
         params.update(overrides)
         interventions[name] = cfg
-    if not errors and (problem := people_problem(params)):
+    if not errors and (problem := people_problem(params) or age_problem(params)):
         errors.append(f"{where}: parameters: {problem}")
     ethnic = sum(params[f"ocu_eth_{e}"] for e in ("white", "asian", "black"))
     if ethnic > 1 + 1e-9:  # possible in a PSA draw too, so rescaled rather than refused, and said

@@ -206,6 +206,8 @@ HEAD = '[scenario]\nname = "t"\n'
         ('[interventions.hat]\nplaces = { birmingham = "50" }\n', "not text"),
         ("[interventions.hat]\nplaces = { birmingham = true }\n", "not true/false"),
         ("[interventions.hat]\nplaces = { birmingham = 50.0 }\n", "a TOML integer"),
+        # Each within its limits, together an age profile with nobody aged 16-59 (it gave NaN ages, silently).
+        ("[parameters]\ncannabis_mean_age = 100\nuser_age_sd_years = 1\n", "puts nobody in the ages 16-59"),
     ],
 )
 def test_once_validated_then_failed_now_refused(body, says):
