@@ -320,6 +320,11 @@ CASES: list[tuple[str, str | bytes, list[str]]] = [
         HEAD + "[parameters]\nocu_total_2019 = 2e6\nocu_initiation_per_year = 100000\n",
         ["bad.toml: parameters: these settings create", "more than the 2,928,592 people"],
     ),
+    (
+        "an age and a spread that together leave nobody aged 16-59",
+        HEAD + "[parameters]\ncannabis_mean_age = 100\nuser_age_sd_years = 1\n",
+        ["bad.toml: parameters: cannabis_mean_age = 100 with user_age_sd_years = 1", "puts nobody in the ages 16-59"],
+    ),
     ("rate faster than weekly", HEAD + "[parameters]\noverdose_rate_per_year = 100\n", ["between 0 and 52 a year"]),
     (
         "multiplier above a hundredfold",
