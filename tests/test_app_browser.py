@@ -171,15 +171,24 @@ def _compare(page, others: list[str], runs: int = 2) -> None:
     # it is empty. The heading shows before the rest of the page: wait for the picker first, or its default choice
     # may appear after the check (keys pressed before the picker has focus are lost too).
     expect(picker).to_be_visible()
-    clear = page.get_by_test_id("stMultiSelect").filter(has=picker).get_by_role("button", name="Clear all")
-    if clear.count():
-        clear.click()
-    expect(clear).to_have_count(0)
-    picker.click()
-    for name in others:
-        picker.fill(name)
-        page.get_by_role("option", name=re.compile(f"^{name}")).first.click()
-    picker.press("Escape")
+    field = page.get_by_test_id("stMultiSelect").filter(has=picker)
+    clear = field.get_by_role("button", name="Clear all")
+    chosen = field.get_by_role("button", name=re.compile("^Remove "))
+    # On a loaded machine the picker has twice been seen holding its first six options instead of the one typed
+    # (not reproduced, so not understood): the choice is checked, and made again if it is not exactly `others`.
+    for attempt in range(3):
+        if clear.count():
+            clear.click()
+        expect(clear).to_have_count(0)
+        picker.click()
+        for name in others:
+            picker.fill(name)
+            page.get_by_role("option", name=re.compile(f"^{name}")).first.click()
+        picker.press("Escape")
+        names = [b.get_attribute("aria-label") or b.inner_text() for b in chosen.all()]
+        if len(names) == len(others) and all(any(n.startswith(f"Remove {o}") for n in names) for o in others):
+            break
+        assert attempt < 2, f"the picker holds {names}, not {others}"
     box = page.get_by_role("spinbutton", name="Runs per scenario")
     box.fill(str(runs))
     box.press("Enter")
