@@ -5,8 +5,11 @@ Times, on this machine:
       and peak memory), `drugsim --help` (median), and the engine's stepping loop alone in this process;
   (b) the same person workload with one mesa.Agent per person (benchmarks/per_agent.py) for one year.
 Prints person-weeks per second for both and their ratio.
+  (c) with --scaling: the stepping with the people scaled to 1%, 1x, 2x and 4x (the OCU, former-OCU, initiation and
+      cannabis and cocaine prevalence parameters multiplied; the market is not). What a run costs beyond the part
+      that does not shrink with the people is what stepping several seeds in one set of arrays would cost each.
 
-Usage: python benchmarks/bench_engine.py [--agent-weeks 52] [--repeats 5]
+Usage: python benchmarks/bench_engine.py [--agent-weeks 52] [--repeats 5] [--scaling]
 """
 
 from __future__ import annotations
@@ -27,6 +30,7 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--agent-weeks", type=int, default=52, help="weeks for the per-agent run (default 52)")
     ap.add_argument("--repeats", type=int, default=5, help="whole-command runs to take the median of (default 5)")
+    ap.add_argument("--scaling", action="store_true", help="also time the stepping with the people scaled (c)")
     args = ap.parse_args()
 
     from per_agent import PerAgentModel
@@ -105,6 +109,45 @@ def main() -> None:
         f"[{'met' if peak_mib < 1024 else 'NOT met'}], supply side <= 15% of stepping "
         f"[{'met' if supply_s[0] / loop_s <= 0.15 else 'NOT met'}]"
     )
+    if args.scaling:
+        scaling(baseline, args.repeats)
+
+
+#: The parameters that set how many people there are (`--scaling`): the rest are shares and rates.
+POPULATION_SIZE = (
+    "ocu_total_2019",
+    "ocu_abstinent_pool_2019",
+    "ocu_initiation_per_year",
+    "cannabis_prevalence_16_59",
+    "cocaine_prevalence_16_59",
+)
+
+
+def scaling(baseline, repeats: int) -> None:
+    """(c) Stepping time with the people scaled. Parameters beyond their plausible ranges are set directly (this
+    is a timing, not a scenario anyone should run), so the scenario is built with dataclasses.replace."""
+    import dataclasses
+
+    from drugsim.model import DrugMarketModel
+
+    rows = []
+    for factor in (0.01, 1, 2, 4):
+        params = dict(baseline.params)
+        for name in POPULATION_SIZE:
+            params[name] *= factor
+        scenario = dataclasses.replace(baseline, params=params)
+        times = []
+        for seed in range(repeats):
+            m = DrugMarketModel(scenario, seed=seed)
+            t0 = time.perf_counter()
+            m.run()
+            times.append(time.perf_counter() - t0)
+        rows.append((factor, m.pop.n, statistics.median(times)))
+    fixed = rows[0][2]
+    print(f"(c) stepping with the people scaled (median of {repeats} seeds):")
+    for factor, n, s in rows:
+        print(f"    x{factor:<5g} {n:>9,} rows: {s:.2f} s, {s / max(factor, 1):.2f} s per baseline's worth of people")
+    print(f"    the part that does not shrink with the people: {fixed:.2f} s of {rows[1][2]:.2f} s")
 
 
 if __name__ == "__main__":

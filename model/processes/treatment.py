@@ -171,7 +171,7 @@ def offender_to_rehab(m) -> None:
     o = pop.ocu
     stage = pop.o2r_stage[o]  # views: writes go to the population
     since = pop.o2r_since[o]
-    open_ = np.flatnonzero(stage)
+    open_ = np.flatnonzero(stage != O2R_NONE)  # a bool mask: nonzero on the int8 stages takes 5 times as long
     if not lv.o2r_staff.any() and open_.size == 0:
         return
     rng = m.streams["o2r"]
