@@ -8,12 +8,14 @@ interrupted ensemble resumes without redoing finished runs. Results do not depen
 
 from __future__ import annotations
 
-import ctypes
 import gc
 import logging
+import multiprocessing
 import os
+import select
 import signal
-import sys
+import threading
+import time
 import uuid
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, Executor, ProcessPoolExecutor, wait
@@ -130,16 +132,51 @@ def groups(runs: Sequence[Run], tasks: int = 1) -> list[list[Run]]:
     return out
 
 
-def _exit_with_parent() -> None:
-    """Worker initializer: on Linux, have the kernel end this worker if the process that started it dies, so a
-    command killed outright (kill -9) leaves no workers running on. A forked worker inherits the command's own
-    SIGTERM handler (a clean stop for the command); a worker must simply end, so it gets the default back."""
+def _end_with_command(command_pid: int) -> None:
+    """Worker initializer: end this worker when the command that started the pool ends, however it ends (kill -9
+    included), so that no worker runs on, or waits for work for ever. A worker's parent is the fork server, not the
+    command, so the kernel's parent-death signal would not tell: a daemon thread waits for the command's process
+    to end (a pidfd on Linux; elsewhere a look every second). A worker may inherit a SIGTERM handler meant for a
+    command (a clean stop that writes nothing); a worker must simply end, so it gets the default back."""
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
-    if sys.platform.startswith("linux"):
-        try:
-            ctypes.CDLL(None).prctl(1, signal.SIGTERM)  # 1 = PR_SET_PDEATHSIG
-        except (OSError, AttributeError):
-            pass
+    if os.name == "posix":  # on Windows `os.kill(pid, 0)` would end the command; spawned workers end with its pipes
+        threading.Thread(target=_exit_after, args=(command_pid,), daemon=True, name="drugsim-command-watch").start()
+
+
+def _exit_after(pid: int) -> None:
+    try:
+        fd = os.pidfd_open(pid)
+    except (AttributeError, OSError):  # not Linux (or the command has already ended): look every second
+        while _alive(pid):
+            time.sleep(1.0)
+    else:
+        select.select([fd], [], [])
+    os._exit(1)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def _worker_context() -> multiprocessing.context.BaseContext:
+    """How the local workers start: from a fork server where there is one (Linux, macOS; Python 3.14's default on
+    Linux), which imports the model once, in a process of its own with one thread, and forks each worker from it
+    ready to run. Not the process-wide default: importing Mesa sets that to "spawn" (mesa/batchrunner.py calls
+    `multiprocessing.set_start_method("spawn", force=True)`), under which every worker of every pool started a new
+    interpreter and imported drugsim, Mesa and pandas again (about a second of each core). Not "fork" from the
+    command itself either, though it starts faster still: forking a process with threads (the app's) can deadlock
+    the child. Where there is no fork server (Windows), spawn."""
+    if "forkserver" not in multiprocessing.get_all_start_methods():
+        return multiprocessing.get_context("spawn")
+    ctx = multiprocessing.get_context("forkserver")
+    ctx.set_forkserver_preload(["drugsim.model"])
+    return ctx
 
 
 class LocalPool(Executor):
@@ -151,7 +188,12 @@ class LocalPool(Executor):
         self._pool = self._new()
 
     def _new(self) -> ProcessPoolExecutor:
-        return ProcessPoolExecutor(max_workers=self.workers, initializer=_exit_with_parent)
+        return ProcessPoolExecutor(
+            max_workers=self.workers,
+            mp_context=_worker_context(),
+            initializer=_end_with_command,
+            initargs=(os.getpid(),),
+        )
 
     def submit(self, fn, /, *args, **kwargs):
         return self._pool.submit(fn, *args, **kwargs)

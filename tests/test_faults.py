@@ -1,13 +1,15 @@
 """Faults: a worker process that dies is reported and its runs retried on fresh workers (not dropped); one that
 keeps dying stops the ensemble with a clear error and keeps what finished; a run that fails is named; a full disk
-or an unwritable results folder gives a clear error and leaves nothing half-written. (A killed command resumes:
-test_ensemble.py.)"""
+or an unwritable results folder gives a clear error and leaves nothing half-written; a command killed outright leaves
+no worker behind. (A killed command resumes: test_ensemble.py.)"""
 
 from __future__ import annotations
 
 import errno
 import logging
 import os
+import subprocess
+import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -90,6 +92,41 @@ def test_a_failing_run_is_named(short, fingerprints):
             run_ensemble(runs, pool, reduce=fault)
     with pytest.raises(RunFailed, match="impossible setting"):
         run_ensemble(runs, reduce=fault)  # serially too
+
+
+def _running(pid: int) -> bool:
+    """Whether the process is there and not a zombie (an ended child its parent has not collected yet)."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    except (FileNotFoundError, ProcessLookupError):
+        return False
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads the processes from /proc")
+def test_a_command_killed_outright_leaves_no_worker_behind():
+    """Workers start from a fork server, so the command is not their parent and the kernel does not tell them when
+    it dies: each watches the command itself. Here the workers are busy (a long task each) when the command is
+    killed with SIGKILL, which nothing can catch."""
+    script = (
+        "import os, time\n"
+        "from drugsim.ensemble import LocalPool\n"
+        "pool = LocalPool(2)\n"
+        "pids = {pool.submit(os.getpid).result() for _ in range(4)}\n"
+        "busy = [pool.submit(time.sleep, 600) for _ in range(2)]\n"
+        "print(*pids, flush=True)\n"
+        "time.sleep(600)\n"
+    )
+    command = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, text=True)
+    try:
+        workers = [int(pid) for pid in command.stdout.readline().split()]
+        assert workers and all(_running(pid) for pid in workers)
+    finally:
+        command.kill()
+        command.wait()
+    deadline = time.monotonic() + 30
+    while any(_running(pid) for pid in workers) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert not any(_running(pid) for pid in workers), workers
 
 
 def _frame():
