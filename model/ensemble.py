@@ -168,10 +168,11 @@ def _worker_context() -> multiprocessing.context.BaseContext:
     """How the local workers start: from a fork server where there is one (Linux, macOS; Python 3.14's default on
     Linux), which imports the model once, in a process of its own with one thread, and forks each worker from it
     ready to run. Not the process-wide default: importing Mesa sets that to "spawn" (mesa/batchrunner.py calls
-    `multiprocessing.set_start_method("spawn", force=True)`), under which every worker of every pool started a new
-    interpreter and imported drugsim, Mesa and pandas again (about a second of each core). Not "fork" from the
-    command itself either, though it starts faster still: forking a process with threads (the app's) can deadlock
-    the child. Where there is no fork server (Windows), spawn."""
+    `multiprocessing.set_start_method("spawn", force=True)` in Mesa 3.3; mesa PR #3073 moves it into `batch_run`
+    for later releases), under which every worker of every pool started a new interpreter and imported drugsim,
+    Mesa and pandas again (about a second of each core). Not "fork" from the command itself either, though it
+    starts faster still: forking a process with threads (the app's) can deadlock the child. Where there is no fork
+    server (Windows), spawn."""
     if "forkserver" not in multiprocessing.get_all_start_methods():
         return multiprocessing.get_context("spawn")
     ctx = multiprocessing.get_context("forkserver")
