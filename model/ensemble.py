@@ -139,7 +139,7 @@ def _end_with_command(command_pid: int) -> None:
     to end (a pidfd on Linux; elsewhere a look every second). A worker may inherit a SIGTERM handler meant for a
     command (a clean stop that writes nothing); a worker must simply end, so it gets the default back."""
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
-    if os.name == "posix":  # on Windows `os.kill(pid, 0)` would end the command; spawned workers end with its pipes
+    if os.name == "posix":  # not on Windows, where `os.kill(pid, 0)` would end the command instead of asking
         threading.Thread(target=_exit_after, args=(command_pid,), daemon=True, name="drugsim-command-watch").start()
 
 
@@ -159,8 +159,8 @@ def _alive(pid: int) -> bool:
         os.kill(pid, 0)
     except ProcessLookupError:
         return False
-    except PermissionError:
-        return True
+    except PermissionError:  # there, but another user's
+        pass
     return True
 
 
