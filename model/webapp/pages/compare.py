@@ -43,6 +43,9 @@ others = c2.multiselect(
     default=default,
     key="cmp_others",
     max_selections=6,
+    # No "Select all" row: with up to six of more scenarios it would choose whichever six come first, and with it
+    # shown, Enter after typing part of a name chooses every match rather than the first.
+    select_all=False,
     format_func=state.describe,
     help="Up to six. Scenarios you build or upload on the Build page appear here too.",
 )
