@@ -8,9 +8,11 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from filelock import FileLock
 
 from drugsim.branching import run_together
 from drugsim.calendar import Calendar
+from drugsim.ensemble import Run, RunStore
 from drugsim.levers import N_LA
 from drugsim.metrics import INDEX
 from drugsim.model import DrugMarketModel
@@ -26,6 +28,20 @@ SCENARIOS = ROOT / "scenarios"
 def _app_cache_in_a_scratch_folder(tmp_path_factory):
     """The app keeps finished runs on disk (DRUGSIM_CACHE); tests keep theirs in a scratch folder, not the user's."""
     os.environ["DRUGSIM_CACHE"] = str(tmp_path_factory.mktemp("run-cache"))
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _paired_runs_shared_by_workers(tmp_path_factory, worker_id):
+    """`paired_runs` keeps its runs for the session in a folder every xdist worker sees (the workers' scratch
+    folders share a parent), so a module's runs are made once whichever workers its tests go to."""
+    root = tmp_path_factory.getbasetemp()
+    global _SHARED_RUNS
+    _SHARED_RUNS = (root if worker_id == "master" else root.parent) / "paired-runs"
+    yield
+    # A whole suite's runs take some GB: each worker removes the ones it wrote when its tests are done (a worker
+    # still at work that wants one again makes it again).
+    for path in _WRITTEN:
+        path.unlink(missing_ok=True)
 
 
 @pytest.fixture(scope="session")
@@ -52,10 +68,40 @@ def paired_interval(diffs) -> tuple[float, float, float]:
     return mean_interval(diffs)
 
 
+_SHARED_RUNS: Path | None = None
+_WRITTEN: list[Path] = []
+
+
 def paired_runs(a, b, seeds):
     """Run scenarios `a` and `b` on the same seeds (common random numbers), their shared history once (the same
-    results as runs alone: test_branching)."""
-    return [tuple(run_together([a, b], s)) for s in seeds]
+    results as runs alone: test_branching), each run made once in the session.
+
+    xdist spreads a module's tests over workers and each worker builds the module's fixtures itself, and many
+    modules pair the same baseline seeds; so finished runs are kept in a folder all workers share, by the run's key
+    (the resolved scenario's hash and the seed: everything that decides its numbers). A worker wanting runs another
+    is making waits for them (a file lock per pair) and reads them back; the numbers are the run's own, since the
+    same scenario and seed give the same results in any process (test_ensemble, test_branching)."""
+    if _SHARED_RUNS is None:  # outside a pytest session (a helper imported elsewhere): run them
+        return [tuple(run_together([a, b], s)) for s in seeds]
+    store = RunStore(_SHARED_RUNS)
+    _SHARED_RUNS.mkdir(parents=True, exist_ok=True)
+    pairs = []
+    for seed in seeds:
+        runs = [Run(a, seed), Run(b, seed)]
+        with FileLock(_SHARED_RUNS / f"{'-'.join(sorted({r.key for r in runs}))}.lock"):
+            kept = {}
+            for run in runs:
+                try:
+                    kept[run.key] = store.load(run)
+                except FileNotFoundError:  # not made yet, or removed by a worker that has finished
+                    pass
+            missing = list({r.key: r for r in runs if r.key not in kept}.values())
+            for run, results in zip(missing, run_together([r.scenario for r in missing], seed), strict=True):
+                store.save(run, results)
+                _WRITTEN.append(store.path(run))
+                kept[run.key] = results
+            pairs.append(tuple(kept[r.key].copy() for r in runs))  # a pair of one scenario: two arrays, as before
+    return pairs
 
 
 def step_and_check(scenario, seed: int) -> np.ndarray:
