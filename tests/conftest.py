@@ -34,9 +34,10 @@ def _app_cache_in_a_scratch_folder(tmp_path_factory):
 def _paired_runs_shared_by_workers(tmp_path_factory, worker_id):
     """`paired_runs` keeps its runs for the session in a folder every xdist worker sees (the workers' scratch
     folders share a parent), so a module's runs are made once whichever workers its tests go to."""
-    root = tmp_path_factory.getbasetemp()
     global _SHARED_RUNS
+    root = tmp_path_factory.getbasetemp()
     _SHARED_RUNS = (root if worker_id == "master" else root.parent) / "paired-runs"
+    _SHARED_RUNS.mkdir(exist_ok=True)
     yield
     # A whole suite's runs take some GB: each worker removes the ones it wrote when its tests are done (a worker
     # still at work that wants one again makes it again).
@@ -68,7 +69,7 @@ def paired_interval(diffs) -> tuple[float, float, float]:
     return mean_interval(diffs)
 
 
-_SHARED_RUNS: Path | None = None
+_SHARED_RUNS: Path  # set for the session by _paired_runs_shared_by_workers
 _WRITTEN: list[Path] = []
 
 
@@ -81,10 +82,7 @@ def paired_runs(a, b, seeds):
     (the resolved scenario's hash and the seed: everything that decides its numbers). A worker wanting runs another
     is making waits for them (a file lock per pair) and reads them back; the numbers are the run's own, since the
     same scenario and seed give the same results in any process (test_ensemble, test_branching)."""
-    if _SHARED_RUNS is None:  # outside a pytest session (a helper imported elsewhere): run them
-        return [tuple(run_together([a, b], s)) for s in seeds]
     store = RunStore(_SHARED_RUNS)
-    _SHARED_RUNS.mkdir(parents=True, exist_ok=True)
     pairs = []
     for seed in seeds:
         runs = [Run(a, seed), Run(b, seed)]
