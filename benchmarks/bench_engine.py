@@ -8,6 +8,8 @@ Prints person-weeks per second for both and their ratio.
   (c) with --scaling: the stepping with the people scaled to 1%, 1x, 2x and 4x (the OCU, former-OCU, initiation and
       cannabis and cocaine prevalence parameters multiplied; the market is not). What a run costs beyond the part
       that does not shrink with the people is what stepping several seeds in one set of arrays would cost each.
+      Then each weekly process's time at 1% and at full scale: the fixed part (Python and numpy calls on small
+      arrays, which only fewer calls or a compiled week remove) against the part that grows with the people.
 
 Usage: python benchmarks/bench_engine.py [--agent-weeks 52] [--repeats 5] [--scaling]
 """
@@ -15,6 +17,7 @@ Usage: python benchmarks/bench_engine.py [--agent-weeks 52] [--repeats 5] [--sca
 from __future__ import annotations
 
 import argparse
+import contextlib
 import resource
 import statistics
 import subprocess
@@ -123,31 +126,90 @@ POPULATION_SIZE = (
 )
 
 
+#: The weekly processes, as `drugsim.model` calls them (the order of `DrugMarketModel.step`).
+PROCESSES = (
+    "use_and_purchase",
+    "offending",
+    "policing",
+    "custody",
+    "treatment",
+    "overdose",
+    "turnover",
+    "ocu_migration",
+    "record_stocks",
+    "accounting",
+)
+
+
+@contextlib.contextmanager
+def timed_processes(seconds: dict[str, float]):
+    """Add each weekly process's wall time to `seconds` while models step: the names `drugsim.model` calls are
+    wrapped for the duration (a timing harness: cProfile's per-call overhead would inflate the processes made of
+    many small calls most, which is what this is meant to tell apart)."""
+    import drugsim.model as engine
+
+    originals = {name: getattr(engine, name) for name in PROCESSES}
+
+    def timed(name, f):
+        def wrapper(*args):
+            t0 = time.perf_counter()
+            out = f(*args)
+            seconds[name] = seconds.get(name, 0.0) + time.perf_counter() - t0
+            return out
+
+        return wrapper
+
+    for name, f in originals.items():
+        setattr(engine, name, timed(name, f))
+    try:
+        yield
+    finally:
+        for name, f in originals.items():
+            setattr(engine, name, f)
+
+
 def scaling(baseline, repeats: int) -> None:
-    """(c) Stepping time with the people scaled. Parameters beyond their plausible ranges are set directly (this
-    is a timing, not a scenario anyone should run), so the scenario is built with dataclasses.replace."""
+    """(c) Stepping time with the people scaled, and each process's share at 1% and at full scale. Parameters beyond
+    their plausible ranges are set directly (this is a timing, not a scenario anyone should run), so the scenario is
+    built with dataclasses.replace."""
     import dataclasses
 
     from drugsim.model import DrugMarketModel
 
-    rows = []
+    rows, by_process = [], {}
     for factor in (0.01, 1, 2, 4):
         params = dict(baseline.params)
         for name in POPULATION_SIZE:
             params[name] *= factor
         scenario = dataclasses.replace(baseline, params=params)
-        times = []
+        times, seconds = [], {}
+        DrugMarketModel(scenario, seed=repeats).run()  # first use of this scale (caches, allocations): not timed
         for seed in range(repeats):
             m = DrugMarketModel(scenario, seed=seed)
-            t0 = time.perf_counter()
-            m.run()
-            times.append(time.perf_counter() - t0)
+            market_step = m.market.step
+
+            def timed_market_step(step=market_step, seconds=seconds):
+                t = time.perf_counter()
+                step()
+                seconds["market"] = seconds.get("market", 0.0) + time.perf_counter() - t
+
+            m.market.step = timed_market_step
+            with timed_processes(seconds) if factor in (0.01, 1) else contextlib.nullcontext():
+                t0 = time.perf_counter()
+                m.run()
+                times.append(time.perf_counter() - t0)
         rows.append((factor, m.pop.n, statistics.median(times)))
+        by_process[factor] = {name: s / repeats for name, s in seconds.items()}
     fixed = rows[0][2]
     print(f"(c) stepping with the people scaled (median of {repeats} seeds):")
     for factor, n, s in rows:
         print(f"    x{factor:<5g} {n:>9,} rows: {s:.2f} s, {s / max(factor, 1):.2f} s per baseline's worth of people")
     print(f"    the part that does not shrink with the people: {fixed:.2f} s of {rows[1][2]:.2f} s")
+    print("    by process, mean seconds a run: at x0.01 (the fixed part), at x1, and the difference (per person)")
+    small, full = by_process[0.01], by_process[1]
+    for name in sorted(full, key=full.get, reverse=True):
+        fixed_s = small.get(name, 0.0)
+        print(f"      {name:<18} {fixed_s:5.2f} {full[name]:5.2f} {full[name] - fixed_s:5.2f}")
 
 
 if __name__ == "__main__":
