@@ -3,4 +3,7 @@
 
 from drugsim.webapp.main import main
 
-main()
+# Streamlit runs this file as __main__. A worker process started while it runs (a comparison's) imports it again as
+# __mp_main__ (multiprocessing re-imports the main script in each new process), and must not run the app there.
+if __name__ == "__main__":
+    main()
