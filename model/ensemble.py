@@ -180,25 +180,13 @@ def _worker_context() -> multiprocessing.context.BaseContext:
     return ctx
 
 
-def _ready() -> None:
-    """A task that does nothing: submitted to start a pool's workers before they are needed (`LocalPool.warm`)."""
-
-
 class LocalPool(Executor):
     """Local worker processes that can be replaced when one dies (killed, out of memory, crashed): a
-    ProcessPoolExecutor is unusable after that, so the ensemble runner asks for a fresh one and retries. Safe to
-    share between threads (the app's sessions share one)."""
+    ProcessPoolExecutor is unusable after that, so the ensemble runner asks for a fresh one and retries."""
 
     def __init__(self, workers: int):
         self.workers = workers
-        self._lock = threading.Lock()
         self._pool = self._new()
-
-    def warm(self) -> None:
-        """Start the workers now, in the background: the first start of a pool's workers starts the fork server,
-        which imports the model (about a second) before it forks the first worker, and the submit that starts it
-        waits for that. Later workers fork from the ready server in a few hundredths of a second."""
-        threading.Thread(target=self.submit, args=(_ready,), daemon=True, name="drugsim-pool-warm").start()
 
     def _new(self) -> ProcessPoolExecutor:
         return ProcessPoolExecutor(
@@ -209,13 +197,11 @@ class LocalPool(Executor):
         )
 
     def submit(self, fn, /, *args, **kwargs):
-        with self._lock:
-            return self._pool.submit(fn, *args, **kwargs)
+        return self._pool.submit(fn, *args, **kwargs)
 
     def restart(self) -> None:
-        with self._lock:
-            self._pool.shutdown(wait=False, cancel_futures=True)
-            self._pool = self._new()
+        self._pool.shutdown(wait=False, cancel_futures=True)
+        self._pool = self._new()
 
     def shutdown(self, wait: bool = True, *, cancel_futures: bool = False) -> None:
         self._pool.shutdown(wait=wait, cancel_futures=cancel_futures)

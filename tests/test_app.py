@@ -143,36 +143,9 @@ def test_comparison_shows_charts_tables_and_downloads(compared):
     assert len(compared.download_button) >= 8  # PNG and SVG of each chart, CSV and XLSX of each table
 
 
-def test_comparisons_run_on_the_workers_the_app_started_when_it_opened(monkeypatch):
-    """The app starts its worker pool with its first page (in the background) and comparisons run on it, instead of
-    each comparison waiting for a pool of its own to start."""
-    from drugsim.ensemble import LocalPool
-    from drugsim.webapp import runs, state
-
-    pools = []
-
-    def recording(runs_, pool, *args, **kwargs):
-        pools.append(pool)
-        return run_ensemble(runs_, pool, *args, **kwargs)
-
-    def no_pool_of_its_own(*args, **kwargs):
-        raise AssertionError("the comparison started a pool of its own")
-
-    run_ensemble = runs.run_ensemble
-    monkeypatch.setattr(runs, "run_ensemble", recording)
-    monkeypatch.setattr(runs, "make_executor", no_pool_of_its_own)
-    monkeypatch.setattr(runs.RunCache, "has", lambda self, run: False)  # runs other tests made are made again
-    at = page("compare")
-    at.number_input(key="cmp_runs").set_value(2).run()
-    at.button(key="cmp_run").click().run()
-    assert not at.exception, at.exception
-    assert any(m.label == "Drug deaths" for m in at.metric)
-    assert len(pools) == 1 and isinstance(pools[0], LocalPool) and pools[0] is state.worker_pool()
-
-
 def test_the_app_script_runs_the_app_only_as_the_main_script(monkeypatch):
     """Streamlit runs app.py as __main__; a worker process started during a comparison imports it again as
-    __mp_main__ and must not run the app (nor start a pool of its own) there."""
+    __mp_main__ (multiprocessing does, in every new process) and must not run the app's pages there."""
     import runpy
 
     calls = []

@@ -24,7 +24,6 @@ def main() -> None:
         page_title="drugsim: West Midlands drug policy simulator", page_icon=":bar_chart:", layout="wide"
     )
     state.keep_settings()
-    state.worker_pool()  # started (in the background) with the app's first page, ready before the first comparison
     page = st.navigation(pages())
     with st.sidebar:
         st.caption(

@@ -13,7 +13,6 @@ import os
 import threading
 from collections import OrderedDict
 from collections.abc import Callable
-from concurrent.futures import Executor
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -257,16 +256,13 @@ def run_comparison(
     progress: Callable[[int, int], None] | None = None,
     workers: int | None = None,
     design: pd.DataFrame | None = None,
-    pool: Executor | None = None,
 ) -> Comparison:
     """Run (or fetch from `cache`) `n_runs` paired runs of each scenario and return the comparison.
 
     With `use_draws`, run i uses PSA draw i (every uncertain parameter drawn from its range, the fitted ones from
     the calibration's accepted draws), so intervals are prediction intervals that include parameter uncertainty.
     If `progress` raises (the page was stopped), pending runs are cancelled; finished ones stay in the cache.
-    `design` gives the PSA's draws (a row each) instead of the app's own (`psa_design`). `pool`: workers to run on
-    that outlive the comparison (the app's, started before they are needed); otherwise a pool of `workers` is
-    started for the comparison and ended with it.
+    `design` gives the PSA's draws (a row each) instead of the app's own (`psa_design`).
     """
     from drugsim import psa
 
@@ -279,11 +275,9 @@ def run_comparison(
     draws = psa.draw_dicts(frame) if use_draws else None
     runs = plan(scenarios, n_runs, n_runs if use_draws else 0, tags=psa.draw_keys(frame) if use_draws else ())
     todo = [r for r in runs if not cache.has(r)]
-    if len(todo) > 1 and pool is not None:
-        results = run_ensemble(runs, pool, cache, draws, progress=progress)
-    elif len(todo) > 1:
-        with make_executor(workers) as own:
-            results = run_ensemble(runs, own, cache, draws, progress=progress)
+    if len(todo) > 1:
+        with make_executor(workers) as pool:
+            results = run_ensemble(runs, pool, cache, draws, progress=progress)
     else:
         results = run_ensemble(runs, None, cache, draws, progress=progress)
     return Comparison(scenarios, runs, results, period, n_runs if use_draws else 0, overrides, frame)

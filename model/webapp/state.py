@@ -4,12 +4,10 @@ through these functions."""
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import streamlit as st
 
-from drugsim.ensemble import LocalPool
 from drugsim.library import SCENARIO_DIR
 from drugsim.scenario import ResolvedScenario, ScenarioError, load_scenario, parse_scenario
 from drugsim.webapp.runs import Comparison, RunCache, disk_folder, forget_other_versions
@@ -43,17 +41,6 @@ def run_cache() -> RunCache:
     folder = disk_folder()
     forget_other_versions(folder)
     return RunCache(folder=folder)
-
-
-@st.cache_resource
-def worker_pool() -> LocalPool:
-    """The worker processes every session of this app process runs its comparisons and sensitivity analyses on,
-    started in the background when the app is first opened, so that the first comparison does not wait about a
-    second for them; they end with the app. Sessions that run at the same time share the cores, first come first
-    served."""
-    pool = LocalPool(os.cpu_count() or 1)
-    pool.warm()
-    return pool
 
 
 @st.cache_resource

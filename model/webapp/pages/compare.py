@@ -114,16 +114,7 @@ if go:
 
     st.session_state["cmp_running"] = True
     try:
-        comparison = run_comparison(
-            scenarios,
-            int(n_runs),
-            period,
-            state.run_cache(),
-            use_draws,
-            overrides,
-            progress,
-            pool=state.worker_pool(),
-        )
+        comparison = run_comparison(scenarios, int(n_runs), period, state.run_cache(), use_draws, overrides, progress)
     except (WorkerDied, RunFailed) as e:
         st.session_state["cmp_running"] = False
         problem("The comparison could not finish:", e)

@@ -9,6 +9,7 @@ import time
 import streamlit as st
 
 from drugsim.compare import OUTCOMES
+from drugsim.ensemble import make_executor
 from drugsim.parameters import parameter_table
 from drugsim.sensitivity import Outcome, default_n, n_runs, run, summary
 from drugsim.webapp import charts, state
@@ -90,19 +91,20 @@ if go:
         st.session_state["sens_done"] = done
         bar.progress(done / all_, text=f"{done} of {all_} runs ({time.perf_counter() - t0:.0f} s)")
 
-    # Stop reruns the page, which interrupts this one at its next progress report: its queued runs are cancelled
-    # (run_ensemble), finished ones stay in the cache.
+    # Stop reruns the page, which interrupts this one at its next progress report: queued runs are cancelled
+    # (make_executor), finished ones stay in the cache.
     st.session_state["sens_running"] = True
-    result = run(
-        scenario,
-        Outcome(outcome, *c.period, against),
-        method,
-        names,
-        trajectories if method == "morris" else None,
-        pool=state.worker_pool(),
-        store=cache,
-        progress=progress,
-    )
+    with make_executor() as pool:
+        result = run(
+            scenario,
+            Outcome(outcome, *c.period, against),
+            method,
+            names,
+            trajectories if method == "morris" else None,
+            pool=pool,
+            store=cache,
+            progress=progress,
+        )
     st.session_state["sens_running"] = False
     bar.empty()
     st.session_state["sensitivity"] = (key, result)
