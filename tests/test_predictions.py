@@ -37,6 +37,16 @@ def test_a_year_counts_its_days_whatever_the_weekly_steps(year, days):
     assert ((w >= 0) & (w <= 1)).all()
 
 
+@pytest.mark.parametrize(
+    "start, end", [("2019-01-01", "2030-12-31"), ("2020-02-27", "2024-03-05"), ("2019-01-01", "2019-01-01")]
+)
+def test_week_starts_are_the_start_plus_seven_days_a_week(start, end):
+    cal = Calendar(dt.date.fromisoformat(start), dt.date.fromisoformat(end))
+    starts = cal.week_starts()
+    assert starts.dtype == np.dtype("datetime64[D]") and starts.size == cal.n_weeks
+    assert [d.astype(dt.date) for d in starts] == [cal.week_start(k) for k in range(cal.n_weeks)]
+
+
 def test_years_share_out_every_day_once():
     years, weights = CAL.year_weights()
     assert years == list(range(2019, 2031))

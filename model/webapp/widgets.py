@@ -42,7 +42,9 @@ def chart(make: Callable, key: str, stem: str, alt: str, outcomes: tuple[str, ..
         made = charts.noting(make(), note).properties(description=alt)
         # Fitted to the column, a chart would keep its total height and squeeze the plot under its title and
         # legend: give the plot the height it has in exports, plus room for those (worked out once, not each rerun).
-        plot = made.to_dict().get("height")
+        # Unvalidated: st.altair_chart validates the chart when it is shown, and validating it twice took about a
+        # tenth of the Compare page's time after its runs.
+        plot = made.to_dict(validate=False).get("height")
         cache[key] = made, plot + _FRAME if isinstance(plot, int) else "content"
     shown, height = cache[key]
     st.altair_chart(shown, width="stretch", height=height)
