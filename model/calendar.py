@@ -57,7 +57,7 @@ class Calendar:
         mean."""
         first = np.datetime64(start, "D")
         after = np.datetime64(end, "D") + np.timedelta64(1, "D")
-        starts = self.week_starts().astype("datetime64[D]")
+        starts = self.week_starts()
         inside = np.minimum(starts + np.timedelta64(7, "D"), after) - np.maximum(starts, first)
         return np.clip(inside.astype(int), 0, 7) / 7.0
 
