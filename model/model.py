@@ -65,11 +65,11 @@ class DrugMarketModel(mesa.Model):
         self.week = 0
         self.results = np.zeros((self.cal.n_weeks, len(NAMES), N_LA))
         self.pop = Population(self.p, self.cal, self.streams["population"])
-        self.cocaine_rows = np.flatnonzero(self.pop.kind == Kind.COCAINE)
+        self.cocaine_rows = np.flatnonzero(self.pop.kind == Kind.COCAINE.value)
         self.prolific_rows = np.flatnonzero(self.pop.prolific)
         self.alive_users = {
             "cocaine": np.bincount(self.pop.la[self.cocaine_rows], minlength=N_LA).astype(float),
-            "cannabis": np.bincount(self.pop.la[self.pop.kind == Kind.CANNABIS], minlength=N_LA).astype(float),
+            "cannabis": np.bincount(self.pop.la[self.pop.kind == Kind.CANNABIS.value], minlength=N_LA).astype(float),
         }
         self.detections = DetectionSampler(self.pop, self.p)
         self.levers = Levers()

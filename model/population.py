@@ -18,7 +18,12 @@ from drugsim.parameters import geography
 
 
 class Status(IntEnum):
-    """Exactly one per person per week."""
+    """Exactly one per person per week.
+
+    Compare arrays with a member's `.value` (`status == Status.USING.value`): numpy 2 takes an IntEnum member for a
+    strong int64, not a plain int that adapts to the array, so comparing with the member itself first casts the int8
+    array to int64 (for the OCU rows 13 us instead of 1.3, hundreds of times a run). The same holds for `Kind`.
+    """
 
     NOT_STARTED = 0  # reserve slot for a future OCU initiate
     USING = 1
@@ -188,7 +193,7 @@ class Population:
         status[n_active + n_prison : n_active + n_prison + n_abst] = Status.ABSTINENT
         status[n_active + n_prison + n_abst :] = Status.NOT_STARTED
         # Reserve slots are initiates: younger than the established cohort.
-        reserve = status == Status.NOT_STARTED
+        reserve = status == Status.NOT_STARTED.value
         self.age0[o][reserve] = np.clip(
             rng.normal(p["initiate_mean_age"], p["initiate_age_sd_years"], reserve.sum()), 16, 60
         )
@@ -256,7 +261,7 @@ class Population:
 
         # --- event weeks and criminal-justice history
         self.state_until = np.full(n, FOREVER, dtype=np.int32)  # end of prison or rehab stay
-        in_prison = self.status == Status.PRISON
+        in_prison = self.status == Status.PRISON.value
         self.state_until[in_prison] = rng.integers(1, int(p["prison_mean_weeks"] * 2) + 2, in_prison.sum())
         self.risk_until = np.full(n, NEVER, dtype=np.int32)  # raised overdose risk (release, exit)
         self.risk_mult = np.ones(n, dtype=np.float32)
@@ -271,7 +276,7 @@ class Population:
         started = np.zeros(n, dtype=bool)
         started[: self.n_started] = True
         self.n_treatment_episodes[started] = rng.poisson(p["ocu_prior_treatment_episodes_mean"], self.n_started)
-        self.n_treatment_episodes[self.status == Status.TREATMENT] += 1
+        self.n_treatment_episodes[self.status == Status.TREATMENT.value] += 1
         self.kit_until = np.full(n, NEVER, dtype=np.int32)  # week a held naloxone kit expires
         self.o2r_client = np.zeros(n, dtype=bool)  # in rehab through Offender to Rehab
         # Offending to Recovery pipeline: stage (O2R_NONE, O2R_ASSESSING, O2R_WAITING), the week the assessment
@@ -427,7 +432,7 @@ class Population:
         )
         self.contact_young[rows] = self.contact[rows] * self._young_mult
         self._set_exposure(rows)
-        self.n_treatment_episodes[rows] = episodes + (self.status[rows] == Status.TREATMENT)
+        self.n_treatment_episodes[rows] = episodes + (self.status[rows] == Status.TREATMENT.value)
         self._clear_history(rows)
         self.hat_wait_since[rows] = NEVER
         self.kit_until[rows] = NEVER

@@ -137,7 +137,7 @@ class Market:
         # Street dealers, in proportion to community OCUs in each LA.
         pop = model.pop
         o = pop.ocu
-        community = np.isin(pop.status[o], (Status.USING, Status.TREATMENT))
+        community = np.isin(pop.status[o], (Status.USING.value, Status.TREATMENT.value))
         per_la = np.bincount(pop.la[o][community], minlength=N_LA) * p["street_dealers_per_100_ocu"] / 100
         self.dealer_la = np.repeat(np.arange(N_LA), np.round(per_la).astype(int)).astype(np.intp)
         self.dealer_back = np.zeros(self.dealer_la.size, dtype=np.int32)  # week available again

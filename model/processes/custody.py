@@ -41,7 +41,7 @@ def custody(m) -> None:
     a = m.arrested
     st = pop.status[a]
     la = pop.la[a]
-    using = (st == Status.USING) | (st == Status.TREATMENT) | (st == Status.HAT)
+    using = (st == Status.USING.value) | (st == Status.TREATMENT.value) | (st == Status.HAT.value)
     tested = lv.drug_testing_active
     positive, v = split(u[a], p["drug_test_positive_prob"] * (tested & using))
     referred, radar, v = _referrals(m, positive, v)
@@ -50,7 +50,7 @@ def custody(m) -> None:
     pop.status[to_prison] = Status.PRISON
     pop.state_until[to_prison] = week + stay_weeks(v[sentenced], p["prison_mean_weeks"])
     np.add.at(pop.n_cars, a[referred], 1)
-    entering = referred & ~sentenced & (st == Status.USING) & (v < p["cars_treatment_entry_prob"])
+    entering = referred & ~sentenced & (st == Status.USING.value) & (v < p["cars_treatment_entry_prob"])
     enter_treatment(m, a[entering])
     m.add("cars_treatment_entries", np.bincount(la[entering], minlength=N_LA))
 
@@ -60,7 +60,7 @@ def custody(m) -> None:
     k = rng.poisson(m.alive_users["cocaine"].sum() * p["cocaine_user_arrest_rate_per_year"] / WEEKS_PER_YEAR)
     c = coc[rng.integers(0, coc.size, k)]
     uc = rng.random(k)
-    alive = pop.status[c] == Status.USING
+    alive = pop.status[c] == Status.USING.value
     c, uc = c[alive], uc[alive]
     c_positive, vc = split(uc, p["drug_test_positive_prob"] * tested)
     c_referred, c_radar, _ = _referrals(m, c_positive, vc)

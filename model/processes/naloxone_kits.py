@@ -24,8 +24,8 @@ def distribute(m, released: np.ndarray) -> None:
     st = pop.status[o]
     without = pop.kit_until[o] < week
     rate = np.zeros(o.stop)
-    rate[st == Status.TREATMENT] = weekly_prob(p["thn_treatment_kits_per_year"])
-    rate[st == Status.USING] = weekly_prob(p["thn_outreach_kits_per_year"])
+    rate[st == Status.TREATMENT.value] = weekly_prob(p["thn_treatment_kits_per_year"])
+    rate[st == Status.USING.value] = weekly_prob(p["thn_outreach_kits_per_year"])
     rate[released] = p["thn_release_kit_prob"]
     given = np.flatnonzero(without & (u < rate))
     pop.kit_until[given] = week + int(p["naloxone_kit_life_weeks"])
@@ -39,7 +39,7 @@ def holders(m) -> np.ndarray:
     o = pop.ocu
     held = np.flatnonzero(pop.kit_until[o] >= m.week)
     st = pop.status[held]
-    return held[(st == Status.USING) | (st == Status.TREATMENT) | (st == Status.HAT)]
+    return held[(st == Status.USING.value) | (st == Status.TREATMENT.value) | (st == Status.HAT.value)]
 
 
 def coverage(m, held: np.ndarray) -> np.ndarray:

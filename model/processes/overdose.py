@@ -72,7 +72,7 @@ def overdose(m) -> None:
     od, hazard = cand[hit], hazard[hit]
 
     od_la = la[od].astype(np.intp)
-    on_site = st[od] == Status.HAT  # supervised dosing: witnessed, naloxone to hand
+    on_site = st[od] == Status.HAT.value  # supervised dosing: witnessed, naloxone to hand
     v = u[od] / hazard
     # Only life-threatening overdoses call for naloxone and can kill.
     severe, v = split(v, p["overdose_severe_share"])
@@ -106,9 +106,9 @@ def overdose(m) -> None:
     p_other = weekly_prob(p["ocu_other_death_rate_per_year"])
     p_crack = weekly_prob(p["cocaine_poisoning_death_rate_per_year"])
     tail = np.flatnonzero(u >= 1.0 - p_other - p_crack)
-    tail = tail[st[tail] != Status.DEAD]
+    tail = tail[st[tail] != Status.DEAD.value]
     other = tail[u[tail] >= 1.0 - p_other]
-    crack = tail[(u[tail] < 1.0 - p_other) & ~pop.opioid[tail] & (st[tail] == Status.USING)]
+    crack = tail[(u[tail] < 1.0 - p_other) & ~pop.opioid[tail] & (st[tail] == Status.USING.value)]
     st[other] = Status.DEAD
     st[crack] = Status.DEAD
 
@@ -117,7 +117,7 @@ def overdose(m) -> None:
     coc_rng = m.streams["cocaine_deaths"]
     k = coc_rng.poisson(m.alive_users["cocaine"].sum() * p["cocaine_poisoning_death_rate_per_year"] / WEEKS_PER_YEAR)
     c = sorted_unique(coc[coc_rng.integers(0, coc.size, k)])
-    c = c[pop.status[c] == Status.USING]
+    c = c[pop.status[c] == Status.USING.value]
     pop.status[c] = Status.DEAD
     c_la = np.bincount(pop.la[c], minlength=N_LA)
     m.alive_users["cocaine"] -= c_la

@@ -98,7 +98,7 @@ def policing(m) -> None:
         pop.n_divert[d[referred]] += 1
         pop.divert_until[d[engaged]] = week + int(p["divert_effect_weeks"])
         pop.divert_nonengaged_week[d[referred]] = np.where(engaged[referred], NEVER, week)
-        ocu_engaged = engaged & (pop.kind[d] == Kind.OCU) & (pop.status[d] == Status.USING)
+        ocu_engaged = engaged & (pop.kind[d] == Kind.OCU.value) & (pop.status[d] == Status.USING.value)
         enter_treatment(m, d[ocu_engaged & (u[4] < p["divert_treatment_entry_prob"])])
 
     np.add.at(pop.n_charge, d[charged], 1)

@@ -75,21 +75,21 @@ def treatment(m) -> None:
     # Discharges from prison and rehab at the end of their stay (these people make no other move).
     due = np.flatnonzero(pop.state_until[o] <= week)
     pop.state_until[due] = FOREVER
-    released = due[st[due] == Status.PRISON]
+    released = due[st[due] == Status.PRISON.value]
     st[released] = Status.USING
     pop.risk_until[released] = week + int(p["release_risk_weeks"])
     pop.risk_mult[released] = p["release_overdose_multiplier"]
-    discharged = due[st[due] == Status.REHAB]
+    discharged = due[st[due] == Status.REHAB.value]
     pop.o2r_client[discharged] = False
     pop.o2r_bed[discharged] = 0
     abstinent = u[discharged] < p["rehab_abstinent_exit_prob"]
     st[discharged[abstinent]] = Status.ABSTINENT
     st[discharged[~abstinent]] = Status.USING
 
-    using = s == Status.USING
+    using = s == Status.USING.value
     enters = cand[using & (uc < p_in)]
     st[cand[using & (uc >= p_in) & (uc < p_in + p_stop)]] = Status.ABSTINENT
-    in_tx = s == Status.TREATMENT
+    in_tx = s == Status.TREATMENT.value
     leaves = in_tx & (uc < p_out)
     success = leaves & (uc < p_out * p["treatment_successful_exit_share"])
     st[cand[success]] = Status.ABSTINENT
@@ -97,8 +97,8 @@ def treatment(m) -> None:
     st[dropout] = Status.USING
     pop.risk_until[dropout] = week + int(p["treatment_exit_risk_weeks"])
     pop.risk_mult[dropout] = p["treatment_exit_overdose_multiplier"]
-    st[cand[(s == Status.ABSTINENT) & (uc < p_relapse)]] = Status.USING
-    st[cand[(s == Status.HAT) & (uc < p_hat_out)]] = Status.TREATMENT
+    st[cand[(s == Status.ABSTINENT.value) & (uc < p_relapse)]] = Status.USING
+    st[cand[(s == Status.HAT.value) & (uc < p_hat_out)]] = Status.TREATMENT
     enter_treatment(m, enters)
     rehab = in_tx & (uc >= p_out) & (uc < p_out + p_rehab)
     admit_to_rehab(m, cand[rehab], (uc[rehab] - p_out) / p_rehab)
@@ -117,7 +117,7 @@ def hat(m) -> None:
     o = pop.ocu
     st = pop.status[o]
     places = lv.hat_places
-    in_hat = st == Status.HAT
+    in_hat = st == Status.HAT.value
     if not places.any() and not in_hat.any():
         return
     rng = m.streams["hat"]
@@ -127,7 +127,7 @@ def hat(m) -> None:
     # in OST, in an area with places.
     eligible = (
         pop.opioid[o]
-        & ((st == Status.USING) | (st == Status.TREATMENT))
+        & ((st == Status.USING.value) | (st == Status.TREATMENT.value))
         & (pop.n_treatment_episodes[o] >= p["hat_min_prior_episodes"])
         & (places[la] > 0)
     )
@@ -196,7 +196,7 @@ def _caseload(m) -> np.ndarray:
     """Open O2R clients by LA: in assessment, waiting for a bed, or in rehab through O2R."""
     pop = m.pop
     o = pop.ocu
-    held = (pop.o2r_stage[o] != O2R_NONE) | (pop.o2r_client[o] & (pop.status[o] == Status.REHAB))
+    held = (pop.o2r_stage[o] != O2R_NONE) | (pop.o2r_client[o] & (pop.status[o] == Status.REHAB.value))
     return np.bincount(pop.la[o][held], minlength=N_LA)
 
 
@@ -218,7 +218,7 @@ def _admit(m, stage, since, waiting: np.ndarray, rng) -> None:
     if waiting.size == 0:
         return
     o = pop.ocu
-    resident = pop.o2r_client[o] & (pop.status[o] == Status.REHAB)
+    resident = pop.o2r_client[o] & (pop.status[o] == Status.REHAB.value)
     bed = pop.o2r_bed[o]
     charity_free = max(lv.o2r_charity_beds - int(np.count_nonzero(resident & (bed == O2R_CHARITY_BED))), 0)
     regular_free = max(lv.o2r_regular_beds - int(np.count_nonzero(resident & (bed == O2R_REGULAR_BED))), 0)
@@ -250,7 +250,7 @@ def _refer(m, stage, since, rng, caseload: np.ndarray) -> np.ndarray:
         return referred
     prolific = m.prolific_rows[m.prolific_rows < o.stop]
     s = pop.status[prolific]
-    prolific = prolific[((s == Status.USING) | (s == Status.TREATMENT)) & (stage[prolific] == O2R_NONE)]
+    prolific = prolific[((s == Status.USING.value) | (s == Status.TREATMENT.value)) & (stage[prolific] == O2R_NONE)]
     delay = max(int(round(p["o2r_assessment_weeks"])), 0)
     for a in np.flatnonzero(n):
         pool = prolific[pop.la[prolific] == a]
@@ -283,7 +283,7 @@ def reinvested_treatment(m) -> None:
         return
     pop = m.pop
     rng = m.streams["reinvestment"]
-    using = np.flatnonzero(pop.status[o] == Status.USING)
+    using = np.flatnonzero(pop.status[o] == Status.USING.value)
     funded = np.zeros(N_LA)
     for a in np.flatnonzero(n):
         pool = using[pop.la[using] == a]

@@ -37,7 +37,7 @@ def turnover(m) -> None:
         stops = hits[rng.random(hits.size) * p_max < weekly_prob(profile.hazard(age))]
         turned_60 = np.flatnonzero(pop.age0[rows] >= np.float32(USER_MAX_AGE - years))
         out = rows.start + union(stops, turned_60)
-        leaving.append(out[pop.status[out] == Status.USING])  # the dead are not replaced
+        leaving.append(out[pop.status[out] == Status.USING.value])  # the dead are not replaced
     renew = np.concatenate(leaving)
     pop.renew_users(renew, week, rng)
     m.add("users_replaced", np.bincount(pop.la[renew], minlength=N_LA))
