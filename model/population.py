@@ -250,7 +250,7 @@ class Population:
         # normalise: its exposures stay 0 and nobody in it meets the police (0 / 0 would make them all NaN).
         self._norm = np.ones(len(Kind))
         for k in Kind:
-            sel = self.kind == k
+            sel = self.kind == k.value
             mean = exposure[sel].mean() if sel.any() else 0.0
             if mean > 0:
                 self._norm[k] = mean
@@ -391,7 +391,7 @@ class Population:
         start_age = np.empty(n)
         male = np.empty(n)
         for k in (Kind.COCAINE, Kind.CANNABIS):
-            sel = kind == k
+            sel = kind == k.value
             start_age[sel] = self.profiles[k].draw_entry(u[0, sel], u[1, sel])
             male[sel] = self.male_share[k]
         la = self.la[rows]
