@@ -13,10 +13,16 @@ slower while counting: the default 52 weeks take a few minutes.
 
 Needs valgrind (Debian/Ubuntu: apt-get install valgrind).
 
+With --top N, also the N compiled functions (numpy's, the interpreter's, the C library's) that execute the most
+instructions themselves, and the share of all in numpy.random's Generator methods (their callees included): where
+the engine's time goes below the Python, which a Python profiler does not show (a cast of a whole array, say). With
+--process the table's shares include the count's switches around the process (a few percent).
+
 With --by-process, the stepping and then each process in turn, as a table (one valgrind run each: about 25
 minutes on the 2-core development machine).
 
 Usage: python benchmarks/bench_instructions.py [--weeks 52] [--from-week 300] [--process overdose | --by-process]
+                                              [--top 15]
 """
 
 from __future__ import annotations
@@ -40,6 +46,7 @@ def main() -> None:
     ap.add_argument("--from-week", type=int, default=300, help="weeks stepped before counting (default 300)")
     ap.add_argument("--process", choices=(*PROCESSES, "market"), help="count only this weekly process")
     ap.add_argument("--by-process", action="store_true", help="the stepping and each process in turn (a table)")
+    ap.add_argument("--top", type=int, default=0, metavar="N", help="also the N compiled functions doing the most")
     ap.add_argument("--counted", action="store_true", help=argparse.SUPPRESS)  # the process valgrind runs
     args = ap.parse_args()
     if args.counted:
@@ -60,7 +67,7 @@ def main() -> None:
     if args.by_process:
         by_process(args.from_week, args.weeks)
         return
-    total, switching, wall = count(args.process, args.from_week, args.weeks)
+    total, switching, wall, top = count(args.process, args.from_week, args.weeks, args.top)
     what = f"the {args.process} process" if args.process else "the engine's stepping"
     print(f"{what}, baseline seed 0, weeks {args.from_week} to {args.from_week + args.weeks - 1}:")
     print(f"  {total / 1e6:,.1f} million instructions = {total / args.weeks / 1e6:,.2f} million a week")
@@ -70,11 +77,13 @@ def main() -> None:
             "counted alone and taken off)"
         )
     print(f"  (counted under valgrind in {wall:.0f} s)")
+    if top:
+        print(top)
 
 
-def count(process: str | None, from_week: int, weeks: int) -> tuple[int, int, float]:
-    """Instructions of the counted weeks (or of `process` in them), the switches' own (taken off already) and the
-    wall time under valgrind."""
+def count(process: str | None, from_week: int, weeks: int, top: int = 0) -> tuple[int, int, float, str]:
+    """Instructions of the counted weeks (or of `process` in them), the switches' own (taken off already), the
+    wall time under valgrind and, if `top`, the table of the functions doing the most."""
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp) / "callgrind.out"
         argv = [sys.executable, __file__, "--counted", "--weeks", str(weeks), "--from-week", str(from_week)]
@@ -88,7 +97,32 @@ def count(process: str | None, from_week: int, weeks: int) -> tuple[int, int, fl
         wall = time.perf_counter() - t0
         counted = instructions(Path(f"{out}.1").read_text())  # the dump made after the counted weeks
         switching = instructions(out.read_text()) if process else 0  # the switches alone, as often
-    return counted - switching, switching, wall
+        table = top_functions(Path(f"{out}.1"), top, counted) if top else ""
+    return counted - switching, switching, wall, table
+
+
+def top_functions(dump: Path, n: int, total: int) -> str:
+    """The `n` functions with the most instructions of their own in a callgrind dump (from `callgrind_annotate`),
+    and numpy.random's Generator methods' share with what they call."""
+    line = re.compile(r"^\s*([\d,]+) \(\s*[\d.]+%\)\s+(?:.*?:)?(\S+?) \[(.+?)\]$")
+
+    def rows(*options: str) -> list[tuple[int, str, str]]:
+        report = subprocess.run(
+            ["callgrind_annotate", "--threshold=100", *options, str(dump)], capture_output=True, text=True, check=True
+        ).stdout
+        found = (line.match(r) for r in report.splitlines())
+        return [(int(f.group(1).replace(",", "")), f.group(2), Path(f.group(3)).name) for f in found if f]
+
+    own = rows()[:n]
+    # Each Generator method's Python entry point (Cython's `__pyx_pw_..._Generator_<n><method>`), with its callees; a
+    # method the engine calls from another (hardly any: choice's permutation) would count twice.
+    generator = sum(
+        k for k, name, lib in rows("--inclusive=yes") if name.startswith("__pyx_pw_") and "Generator_" in name
+    )
+    out = [f"  the {len(own)} compiled functions executing the most instructions themselves:"]
+    out += [f"    {k / total:6.1%}  {name}  ({lib.split('.')[0]})" for k, name, lib in own]
+    out.append(f"  numpy.random's Generator methods with what they call: {generator / total:.1%}")
+    return "\n".join(out)
 
 
 def by_process(from_week: int, weeks: int) -> None:
