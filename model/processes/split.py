@@ -18,10 +18,15 @@ def split(v: np.ndarray, p) -> tuple[np.ndarray, np.ndarray]:
         if p >= 1.0:
             return np.ones(v.shape, dtype=bool), v
         below = v < p
-        with np.errstate(over="ignore"):  # tiny p: v / p overflows only where it is not used
-            return below, np.where(below, v / p, (v - p) / (1.0 - p))
+        # With 0 < p < 1 the branch for v >= p is finite everywhere (1 - p is at least 2**-53): compute it for
+        # all, then divide by p only where v < p (a tiny p would overflow where that is unused). The arrays are
+        # small (tens of rows) and this is a hot path, so the fewer numpy calls the better.
+        out = v - p
+        out /= 1.0 - p
+        return below, np.divide(v, p, where=below, out=out)
     p = np.asarray(p, dtype=np.float64)
     below = v < p
-    # Where p is 0 (or 1) the outcome is certain and v passes on unchanged; a tiny p overflows only where unused.
-    with np.errstate(over="ignore"):
-        return below, np.where(below, v / np.where(p > 0, p, 1.0), (v - p) / np.where(p < 1, 1.0 - p, 1.0))
+    # Each branch divided only where it holds: there v < p means p > 0 and v >= p means p < 1, so neither divides
+    # by 0 or overflows, and a p of 0 or 1 passes v on unchanged.
+    out = np.divide(v, p, where=below, out=np.empty(v.shape))
+    return below, np.divide(v - p, 1.0 - p, where=~below, out=out)
