@@ -44,11 +44,14 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--weeks", type=int, default=52, help="weeks counted (default 52)")
     ap.add_argument("--from-week", type=int, default=300, help="weeks stepped before counting (default 300)")
-    ap.add_argument("--process", choices=(*PROCESSES, "market"), help="count only this weekly process")
-    ap.add_argument("--by-process", action="store_true", help="the stepping and each process in turn (a table)")
+    which = ap.add_mutually_exclusive_group()
+    which.add_argument("--process", choices=(*PROCESSES, "market"), help="count only this weekly process")
+    which.add_argument("--by-process", action="store_true", help="the stepping and each process in turn (a table)")
     ap.add_argument("--top", type=int, default=0, metavar="N", help="also the N compiled functions doing the most")
     ap.add_argument("--counted", action="store_true", help=argparse.SUPPRESS)  # the process valgrind runs
     args = ap.parse_args()
+    if args.top < 0 or (args.top and args.by_process):
+        ap.error(f"--top {args.top}: a number of functions, 0 or more, and not with --by-process (a table of its own)")
     if args.counted:
         step_counted(args.from_week, args.weeks, args.process)
         return
